@@ -1,0 +1,22 @@
+//! Sluice's engine: a local OpenAI-compatible gateway that caches, routes, fails over and
+//! accounts for every LLM call. No Tauri here; the desktop app and `sluice serve` both start it
+//! through [`Gateway`].
+
+pub mod cache;
+pub mod config;
+mod engine;
+pub mod pricing;
+pub mod providers;
+pub mod router;
+pub mod secrets;
+pub mod server;
+pub mod store;
+pub mod wire;
+
+pub use engine::{ConfigUpdateError, Engine, EngineOptions, Runtime};
+pub use server::{Gateway, GatewayOptions};
+
+/// Wall-clock time in Unix milliseconds, the unit of every timestamp Sluice stores.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}

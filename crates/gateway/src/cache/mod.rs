@@ -1,0 +1,176 @@
+//! The exact cache: answers to requests identical in everything that decides the answer.
+//!
+//! What is unsafe to cache, and so bypasses it (each configurable under `[cache]`):
+//! - errors and incomplete answers (cut streams, hang-ups): never stored;
+//! - `temperature` above `max_temperature` (default 1.0, the API's default): a caller who
+//!   turns sampling up wants a different answer each time;
+//! - `n > 1` unless `cache_multiple_choices`: the caller asked for several different samples.
+//! Clients may send `Cache-Control: no-cache` (skip the lookup, still store) or `no-store`.
+
+mod key;
+
+pub use key::cache_key;
+
+use crate::store::{cache_get, Store, StoredAnswer};
+use http::HeaderMap;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The `x-sluice-cache` header value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheStatus {
+    HitExact,
+    Miss,
+    Bypass,
+}
+
+impl CacheStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheStatus::HitExact => "hit-exact",
+            CacheStatus::Miss => "miss",
+            CacheStatus::Bypass => "bypass",
+        }
+    }
+}
+
+/// The cache settings in force for one request (global, then the route's overrides).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CachePolicy {
+    pub exact: bool,
+    pub ttl: Option<Duration>,
+    pub max_temperature: f64,
+    pub cache_multiple_choices: bool,
+}
+
+/// What the cache does for one request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CachePlan {
+    pub key: [u8; 32],
+    pub lookup: bool,
+    pub store: bool,
+    pub ttl: Option<Duration>,
+}
+
+impl CachePlan {
+    /// `None` when the cache stays out of this request entirely.
+    pub fn new(policy: &CachePolicy, headers: &HeaderMap, body: &Map<String, Value>, route_identity: &str) -> Option<CachePlan> {
+        if !policy.exact || !cacheable(policy, body) {
+            return None;
+        }
+        let directives: Vec<String> = headers
+            .get_all(http::header::CACHE_CONTROL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|d| d.trim().to_ascii_lowercase())
+            .collect();
+        if directives.iter().any(|d| d == "no-store") {
+            return None;
+        }
+        let lookup = !directives.iter().any(|d| d == "no-cache");
+        Some(CachePlan { key: cache_key(route_identity, body), lookup, store: true, ttl: policy.ttl })
+    }
+}
+
+fn cacheable(policy: &CachePolicy, body: &Map<String, Value>) -> bool {
+    let temperature = body.get("temperature").and_then(Value::as_f64).unwrap_or(1.0);
+    let n = body.get("n").and_then(Value::as_u64).unwrap_or(1);
+    temperature <= policy.max_temperature && (n <= 1 || policy.cache_multiple_choices)
+}
+
+/// Exact-cache lookups. An in-memory index of live keys (8 bytes each) answers misses without
+/// touching the database; hits read the stored answer on the blocking pool.
+pub struct ExactCache {
+    store: Arc<Store>,
+    /// Key prefix → expiry (ms), `None` for entries that never expire.
+    index: Mutex<HashMap<u64, Option<i64>>>,
+}
+
+fn prefix(key: &[u8; 32]) -> u64 {
+    u64::from_le_bytes(key[..8].try_into().expect("8 bytes"))
+}
+
+impl ExactCache {
+    pub async fn load(store: Arc<Store>, now_ms: i64) -> Result<ExactCache, crate::store::StoreError> {
+        let keys = store.read(move |c| crate::store::live_cache_keys(c, now_ms)).await?;
+        let index = keys.into_iter().map(|(k, e)| (prefix(&k), e)).collect();
+        Ok(ExactCache { store, index: Mutex::new(index) })
+    }
+
+    pub async fn get(&self, key: [u8; 32], now_ms: i64) -> Option<StoredAnswer> {
+        {
+            let mut index = self.index.lock().expect("cache index lock");
+            match index.get(&prefix(&key)) {
+                None => return None,
+                Some(Some(expires)) if *expires <= now_ms => {
+                    index.remove(&prefix(&key));
+                    return None;
+                }
+                Some(_) => {}
+            }
+        }
+        let found = self.store.read(move |c| cache_get(c, &key)).await;
+        match found {
+            Ok(Some(answer)) if answer.expires_ms.is_none_or(|e| e > now_ms) => {
+                self.store.cache_hit(key, now_ms).await;
+                Some(answer)
+            }
+            Ok(_) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "cache lookup failed; answering from upstream");
+                None
+            }
+        }
+    }
+
+    /// Makes a committed entry visible to lookups.
+    pub fn remember(&self, key: &[u8; 32], expires_ms: Option<i64>) {
+        self.index.lock().expect("cache index lock").insert(prefix(key), expires_ms);
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.lock().expect("cache index lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn policy() -> CachePolicy {
+        CachePolicy { exact: true, ttl: None, max_temperature: 1.0, cache_multiple_choices: false }
+    }
+
+    fn body(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn hot_sampling_and_multiple_choices_bypass() {
+        let h = HeaderMap::new();
+        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": [], "temperature": 0.2})), "m").is_some());
+        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": [], "temperature": 1.5})), "m").is_none());
+        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": [], "n": 3})), "m").is_none());
+        let mut p = policy();
+        p.cache_multiple_choices = true;
+        assert!(CachePlan::new(&p, &h, &body(json!({"messages": [], "n": 3})), "m").is_some());
+    }
+
+    #[test]
+    fn cache_control_directives() {
+        let mut h = HeaderMap::new();
+        h.insert("cache-control", "max-age=0, No-Cache".parse().unwrap());
+        let plan = CachePlan::new(&policy(), &h, &body(json!({"messages": []})), "m").unwrap();
+        assert!(!plan.lookup && plan.store);
+        h.insert("cache-control", "no-store".parse().unwrap());
+        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": []})), "m").is_none());
+    }
+}

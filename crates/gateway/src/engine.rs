@@ -1,0 +1,176 @@
+//! The long-lived engine (store, cache, health, token) and the runtime built from the current
+//! config, swapped atomically when the config changes so in-flight requests finish on the
+//! config they started with.
+
+use crate::cache::ExactCache;
+use crate::config::{self, Config, ConfigWatcher, FieldError, ProviderKind};
+use crate::pricing::PriceTable;
+use crate::providers::{OpenAiCompatible, Provider};
+use crate::router::{Health, Routes};
+use crate::secrets::KeySource;
+use crate::store::Store;
+use arc_swap::ArcSwap;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Everything that follows from one config.
+pub struct Runtime {
+    pub config: Config,
+    pub providers: HashMap<String, Arc<dyn Provider>>,
+    pub routes: Routes,
+    pub prices: PriceTable,
+}
+
+impl Runtime {
+    pub fn build(config: Config, keys: &dyn KeySource, client: &reqwest::Client) -> Runtime {
+        let mut providers: HashMap<String, Arc<dyn Provider>> = HashMap::new();
+        for p in config.providers.iter().filter(|p| p.enabled) {
+            let preset = config::preset(&p.id);
+            let base_url = p.base_url.as_deref().or(preset.map(|x| x.base_url)).expect("validated: base_url or preset");
+            let key_env = p.api_key_env.as_deref().or(preset.and_then(|x| x.key_env));
+            let key = keys.key(&p.id, key_env);
+            let missing_key_hint = match (&key, key_env) {
+                (None, Some(var)) => Some(format!("set {var}, or add the key in Sluice's Providers page")),
+                _ => None,
+            };
+            let adapter: Arc<dyn Provider> = match p.kind.or(preset.map(|x| x.kind)).unwrap_or(ProviderKind::OpenaiCompatible) {
+                ProviderKind::Openai | ProviderKind::OpenaiCompatible => {
+                    Arc::new(OpenAiCompatible::new(p.id.clone(), base_url, key, missing_key_hint, client.clone()))
+                }
+            };
+            providers.insert(p.id.clone(), adapter);
+        }
+        Runtime { routes: Routes::new(&config), prices: PriceTable::new(&config.prices), providers, config }
+    }
+}
+
+/// Where the engine keeps its state and how it was asked to start.
+pub struct EngineOptions {
+    pub data_dir: PathBuf,
+    /// The config file; created on the first change through the admin API.
+    pub config_path: PathBuf,
+    pub token: String,
+    pub keys: Arc<dyn KeySource>,
+}
+
+pub struct Engine {
+    runtime: ArcSwap<Runtime>,
+    pub store: Arc<Store>,
+    pub cache: ExactCache,
+    pub health: Health,
+    pub token: String,
+    pub data_dir: PathBuf,
+    pub config_path: PathBuf,
+    keys: Arc<dyn KeySource>,
+    client: reqwest::Client,
+    watcher: Mutex<ConfigWatcher>,
+    reload_error: Mutex<Option<String>>,
+    /// Upstream model lists, fetched at most every few minutes.
+    pub model_lists: Mutex<HashMap<String, (std::time::Instant, Vec<String>)>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigUpdateError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+impl Engine {
+    pub async fn start(config: Config, options: EngineOptions) -> anyhow::Result<Arc<Engine>> {
+        use anyhow::Context;
+        std::fs::create_dir_all(&options.data_dir).with_context(|| format!("cannot create the data dir {}", options.data_dir.display()))?;
+        let store = Arc::new(Store::open(&options.data_dir)?);
+        let cache = ExactCache::load(store.clone(), crate::now_ms()).await?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+            .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("cannot build the HTTP client")?;
+        let runtime = Runtime::build(config, options.keys.as_ref(), &client);
+        Ok(Arc::new(Engine {
+            runtime: ArcSwap::from_pointee(runtime),
+            store,
+            cache,
+            health: Health::default(),
+            token: options.token,
+            data_dir: options.data_dir,
+            watcher: Mutex::new(ConfigWatcher::new(options.config_path.clone())),
+            config_path: options.config_path,
+            keys: options.keys,
+            client,
+            reload_error: Mutex::new(None),
+            model_lists: Mutex::new(HashMap::new()),
+        }))
+    }
+
+    pub fn runtime(&self) -> Arc<Runtime> {
+        self.runtime.load_full()
+    }
+
+    fn apply(&self, config: Config) {
+        self.runtime.store(Arc::new(Runtime::build(config, self.keys.as_ref(), &self.client)));
+        self.model_lists.lock().expect("model list lock").clear();
+    }
+
+    /// Validates, saves atomically and applies a new config. On any error the old config
+    /// stays in force and on disk.
+    pub fn update_config(&self, config: Config) -> Result<(), ConfigUpdateError> {
+        config.validate()?;
+        let mut watcher = self.watcher.lock().expect("watcher lock");
+        config::write_atomic(&self.config_path, &config.to_toml()).map_err(|source| ConfigUpdateError::Write { path: self.config_path.clone(), source })?;
+        watcher.mark_seen();
+        *self.reload_error.lock().expect("reload error lock") = None;
+        self.apply(config);
+        Ok(())
+    }
+
+    /// The last hand edit that could not be applied, if the file is still in that state.
+    pub fn reload_error(&self) -> Option<String> {
+        self.reload_error.lock().expect("reload error lock").clone()
+    }
+
+    /// Applies hand edits of the config file; an invalid file is reported and ignored.
+    pub fn reload_if_changed(&self) {
+        if !self.watcher.lock().expect("watcher lock").changed() {
+            return;
+        }
+        match config::load_file(&self.config_path) {
+            Ok(Some(config)) => {
+                tracing::info!(path = %self.config_path.display(), "config file changed; applied");
+                *self.reload_error.lock().expect("reload error lock") = None;
+                self.apply(config);
+            }
+            Ok(None) => tracing::warn!(path = %self.config_path.display(), "config file removed; keeping the current config"),
+            Err(e) => {
+                tracing::error!("config file changed but is invalid, keeping the current config: {e}");
+                *self.reload_error.lock().expect("reload error lock") = Some(e.to_string());
+            }
+        }
+    }
+
+    /// Background chores: config reloads and cache expiry. Runs until the engine is dropped.
+    pub fn spawn_housekeeping(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(config::WATCH_INTERVAL);
+            let mut ticks: u64 = 0;
+            loop {
+                tick.tick().await;
+                let Some(engine) = weak.upgrade() else { return };
+                engine.reload_if_changed();
+                ticks += 1;
+                if ticks % 1200 == 0 {
+                    if let Err(e) = engine.store.purge_expired(crate::now_ms()).await {
+                        tracing::warn!("could not purge expired cache entries: {e}");
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,174 @@
+//! Which upstream targets serve a model name, in what order, and how they are tried.
+
+mod fallback;
+mod health;
+
+pub use fallback::{call_chat, Answer, Served};
+pub use health::{Health, TargetHealth};
+
+use crate::cache::CachePolicy;
+use crate::config::{Config, RouteConfig};
+use crate::pricing::PriceTable;
+use std::collections::HashMap;
+use std::fmt;
+use std::time::Duration;
+
+/// One upstream model on one configured provider.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    pub provider: String,
+    pub model: String,
+}
+
+impl Target {
+    fn parse(spec: &str) -> Option<Target> {
+        let (provider, model) = spec.split_once('/')?;
+        (!provider.is_empty() && !model.is_empty()).then(|| Target { provider: provider.into(), model: model.into() })
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.provider, self.model)
+    }
+}
+
+/// What a requested model name resolved to.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Tried in order.
+    pub targets: Vec<Target>,
+    /// What the call would have used without Sluice, for savings: the route's first target.
+    pub baseline: Target,
+    pub timeout: Duration,
+    pub cache: CachePolicy,
+    /// Names the resolution in the cache key, so changing a route never reuses old answers.
+    pub identity: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("model `{model}` is not a route or a \"provider/model\" name, and no provider is configured; add a [[providers]] entry or set a key such as OPENAI_API_KEY")]
+    NoProviders { model: String },
+    #[error("provider `{provider}` is disabled; enable it in the config or use another provider")]
+    Disabled { provider: String },
+    #[error("route `{model}` has no enabled target; enable one of its providers")]
+    NoEnabledTarget { model: String },
+}
+
+/// The routing table built from one config.
+pub struct Routes {
+    routes: HashMap<String, RouteConfig>,
+    /// Enabled provider ids in config order.
+    enabled: Vec<String>,
+    disabled: Vec<String>,
+    default_timeout: Duration,
+    cache: CachePolicy,
+}
+
+impl Routes {
+    pub fn new(config: &Config) -> Routes {
+        let cache = CachePolicy {
+            exact: config.cache.exact,
+            ttl: (config.cache.ttl_secs > 0).then(|| Duration::from_secs(config.cache.ttl_secs)),
+            max_temperature: config.cache.max_temperature,
+            cache_multiple_choices: config.cache.cache_multiple_choices,
+        };
+        let (enabled, disabled): (Vec<_>, Vec<_>) = config.providers.iter().partition(|p| p.enabled);
+        Routes {
+            routes: config.routes.iter().map(|r| (r.model.clone(), r.clone())).collect(),
+            enabled: enabled.into_iter().map(|p| p.id.clone()).collect(),
+            disabled: disabled.into_iter().map(|p| p.id.clone()).collect(),
+            default_timeout: Duration::from_secs(config.router.timeout_secs),
+            cache,
+        }
+    }
+
+    pub fn route_names(&self) -> impl Iterator<Item = &str> {
+        self.routes.keys().map(String::as_str)
+    }
+
+    /// A route name, else `provider/model` with a configured provider, else a bare model name:
+    /// the provider whose price table knows it, else the first enabled provider.
+    pub fn resolve(&self, model: &str, prices: &PriceTable) -> Result<Route, ResolveError> {
+        if let Some(r) = self.routes.get(model) {
+            let targets: Vec<Target> = r.targets.iter().filter_map(|t| Target::parse(t)).filter(|t| self.enabled.contains(&t.provider)).collect();
+            let baseline = r.targets.iter().find_map(|t| Target::parse(t)).ok_or_else(|| ResolveError::NoEnabledTarget { model: model.into() })?;
+            if targets.is_empty() {
+                return Err(ResolveError::NoEnabledTarget { model: model.into() });
+            }
+            let mut cache = self.cache;
+            if let Some(c) = &r.cache {
+                cache.exact = c.exact.unwrap_or(cache.exact);
+                if let Some(ttl) = c.ttl_secs {
+                    cache.ttl = (ttl > 0).then(|| Duration::from_secs(ttl));
+                }
+            }
+            return Ok(Route {
+                identity: format!("route:{model}={}", r.targets.join(",")),
+                targets,
+                baseline,
+                timeout: r.timeout_secs.map(Duration::from_secs).unwrap_or(self.default_timeout),
+                cache,
+            });
+        }
+        if let Some(t) = Target::parse(model) {
+            if self.disabled.contains(&t.provider) {
+                return Err(ResolveError::Disabled { provider: t.provider });
+            }
+            if self.enabled.contains(&t.provider) {
+                return Ok(self.direct(t));
+            }
+        }
+        let provider = self
+            .enabled
+            .iter()
+            .find(|p| prices.lists(p, model))
+            .or_else(|| self.enabled.first())
+            .ok_or_else(|| ResolveError::NoProviders { model: model.into() })?;
+        Ok(self.direct(Target { provider: provider.clone(), model: model.into() }))
+    }
+
+    fn direct(&self, target: Target) -> Route {
+        Route { identity: format!("direct:{target}"), targets: vec![target.clone()], baseline: target, timeout: self.default_timeout, cache: self.cache }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn routes(toml: &str) -> Routes {
+        Routes::new(&Config::parse_toml(toml).unwrap())
+    }
+
+    #[test]
+    fn resolution_order() {
+        let r = routes(
+            r#"
+            [[providers]]
+            id = "local"
+            base_url = "http://127.0.0.1:1/v1"
+            [[providers]]
+            id = "openai"
+            [[providers]]
+            id = "groq"
+            enabled = false
+            [[routes]]
+            model = "fast"
+            targets = ["groq/llama-3.1-8b-instant", "openai/gpt-4o-mini"]
+            timeout_secs = 5
+            "#,
+        );
+        let prices = PriceTable::new(&[]);
+        let fast = r.resolve("fast", &prices).unwrap();
+        assert_eq!(fast.targets, vec![Target { provider: "openai".into(), model: "gpt-4o-mini".into() }], "disabled targets are skipped");
+        assert_eq!(fast.baseline.to_string(), "groq/llama-3.1-8b-instant");
+        assert_eq!(fast.timeout, Duration::from_secs(5));
+        assert_eq!(r.resolve("openai/gpt-4.1", &prices).unwrap().targets[0].to_string(), "openai/gpt-4.1");
+        assert_eq!(r.resolve("gpt-4.1", &prices).unwrap().targets[0].provider, "openai", "bare names go where they are priced");
+        assert_eq!(r.resolve("qwen3", &prices).unwrap().targets[0].to_string(), "local/qwen3", "else to the first provider");
+        assert!(matches!(r.resolve("groq/x", &prices), Err(ResolveError::Disabled { .. })));
+        assert_eq!(r.resolve("meta/llama", &prices).unwrap().targets[0].to_string(), "local/meta/llama", "slashes in model names survive");
+    }
+}

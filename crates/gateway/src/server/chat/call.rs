@@ -1,0 +1,229 @@
+//! One chat request in flight: what it asked for and how it ends (hit, answer, failure).
+
+use super::request::ChatParams;
+use crate::cache::{CachePlan, CacheStatus};
+use crate::pricing::estimate_usage;
+use crate::providers::ProviderError;
+use crate::router::{Route, Target};
+use crate::server::error::{upstream_error, ApiError};
+use crate::server::respond::{json_response, sluice_headers, sse_response, Money};
+use crate::store::{AttemptRecord, CacheInsert, RequestRecord, StoredAnswer};
+use crate::wire::{completion_to_chunks, sse_data, Usage, SSE_DONE};
+use crate::{Engine, Runtime};
+use axum::body::Body;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub struct Call {
+    pub engine: Arc<Engine>,
+    pub rt: Arc<Runtime>,
+    pub id: String,
+    pub started: Instant,
+    pub ts_ms: i64,
+    pub params: ChatParams,
+    pub route: Route,
+    pub plan: Option<CachePlan>,
+    /// The request's messages, for token estimates when the upstream reports no usage.
+    pub messages: Value,
+    /// Kept only when `log.store_bodies` is on.
+    pub request_body: Option<String>,
+}
+
+/// Answers that end like this are complete and safe to replay.
+const CACHEABLE_FINISH: &[&str] = &["stop", "length", "tool_calls", "function_call"];
+
+pub fn cacheable_completion(completion: &Value) -> bool {
+    let choices = completion.get("choices").and_then(Value::as_array);
+    choices.is_some_and(|c| !c.is_empty() && c.iter().all(|c| c.get("finish_reason").and_then(Value::as_str).is_some_and(|f| CACHEABLE_FINISH.contains(&f))))
+}
+
+impl Call {
+    pub fn cache_status(&self) -> CacheStatus {
+        match self.plan {
+            Some(p) if p.lookup => CacheStatus::Miss,
+            _ => CacheStatus::Bypass,
+        }
+    }
+
+    pub fn record(&self, cache: CacheStatus, status: u16, target: Option<&Target>) -> RequestRecord {
+        RequestRecord {
+            id: self.id.clone(),
+            ts_ms: self.ts_ms,
+            model_requested: self.params.model.clone(),
+            provider: target.map(|t| t.provider.clone()),
+            model: target.map(|t| t.model.clone()),
+            cache: cache.as_str(),
+            status,
+            latency_ms: self.started.elapsed().as_secs_f64() * 1e3,
+            ttft_ms: None,
+            stream: self.params.stream,
+            usage: None,
+            tokens_estimated: false,
+            cost_usd: None,
+            saved_usd: None,
+            error: None,
+            cache_key: self.plan.map(|p| p.key),
+            attempts: Vec::new(),
+            request_body: self.request_body.clone(),
+            response_body: None,
+        }
+    }
+
+    /// Cost on the target that served, and what the route's baseline model would have cost.
+    pub fn account(&self, target: &Target, usage: Usage) -> (Option<f64>, Option<f64>) {
+        let prices = &self.rt.prices;
+        let cost = prices.cost(&target.provider, &target.model, usage);
+        let baseline = prices.cost(&self.route.baseline.provider, &self.route.baseline.model, usage);
+        (cost, cost.zip(baseline).map(|(c, b)| b - c))
+    }
+
+    /// Upstream usage, else an estimate (marked as such).
+    pub async fn usage_or_estimate(&self, reported: Option<Usage>, output: String) -> (Usage, bool) {
+        if let Some(u) = reported {
+            return (u, false);
+        }
+        let messages = self.messages.clone();
+        let estimate = tokio::task::spawn_blocking(move || estimate_usage(&messages, &output)).await.unwrap_or_default();
+        (estimate, true)
+    }
+
+    /// Commits the record (and cache entry) before the client sees the end of the answer, so
+    /// every answer a client received is in the log even if the process is killed next.
+    pub async fn commit(&self, record: RequestRecord, cache: Option<CacheInsert>) {
+        let remember = cache.as_ref().map(|c| (c.key, c.expires_ms));
+        match self.engine.store.commit(record, cache).await {
+            Ok(()) => {
+                if let Some((key, expires)) = remember {
+                    self.engine.cache.remember(&key, expires);
+                }
+            }
+            Err(e) => tracing::error!(request = %self.id, "request log write failed: {e}"),
+        }
+    }
+
+    pub fn cache_insert(&self, target: &Target, response: Bytes, chunks: Option<Vec<Bytes>>, usage: Usage) -> Option<CacheInsert> {
+        let plan = self.plan.filter(|p| p.store)?;
+        Some(CacheInsert {
+            key: plan.key,
+            model_requested: self.params.model.clone(),
+            provider: target.provider.clone(),
+            model: target.model.clone(),
+            response,
+            chunks,
+            usage,
+            created_ms: self.ts_ms,
+            expires_ms: plan.ttl.map(|t| self.ts_ms + t.as_millis() as i64),
+        })
+    }
+
+    pub fn decorate(&self, response: &mut Response, cache: CacheStatus, target: Option<&Target>, money: Option<Money>) {
+        sluice_headers(response, &self.id, cache, target, money);
+    }
+
+    pub async fn serve_hit(self, hit: StoredAnswer) -> Response {
+        let target = Target { provider: hit.provider.clone(), model: hit.model.clone() };
+        let prices = &self.rt.prices;
+        let saved = prices
+            .cost(&self.route.baseline.provider, &self.route.baseline.model, hit.usage)
+            .or_else(|| prices.cost(&target.provider, &target.model, hit.usage));
+        let mut record = self.record(CacheStatus::HitExact, 200, Some(&target));
+        record.usage = Some(hit.usage);
+        record.cost_usd = Some(0.0);
+        record.saved_usd = saved;
+        if record.request_body.is_some() {
+            record.response_body = Some(String::from_utf8_lossy(&hit.response).into_owned());
+        }
+        self.commit(record, None).await;
+        let mut response = if self.params.stream {
+            sse_response(Body::from(replay(&hit, self.params.include_usage)))
+        } else {
+            json_response(StatusCode::OK, hit.response)
+        };
+        self.decorate(&mut response, CacheStatus::HitExact, Some(&target), Some(Money { cost: Some(0.0), saved }));
+        response
+    }
+
+    pub async fn complete(self, target: Target, bytes: Bytes, attempts: Vec<AttemptRecord>) -> Response {
+        let cache = self.cache_status();
+        let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
+        let reported = parsed.as_ref().and_then(|v| v.get("usage")).and_then(Usage::from_json);
+        let output = parsed.as_ref().map(output_text).unwrap_or_default();
+        let (usage, estimated) = self.usage_or_estimate(reported, output).await;
+        let (cost, saved) = self.account(&target, usage);
+        let insert = parsed.as_ref().filter(|v| cacheable_completion(v)).and_then(|_| self.cache_insert(&target, bytes.clone(), None, usage));
+        let mut record = self.record(cache, 200, Some(&target));
+        record.usage = Some(usage);
+        record.tokens_estimated = estimated;
+        record.cost_usd = cost;
+        record.saved_usd = saved;
+        record.attempts = attempts;
+        if record.request_body.is_some() {
+            record.response_body = Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        if parsed.is_none() {
+            record.error = Some(format!("{} sent a body that is not JSON; passed on as is", target.provider));
+        }
+        self.commit(record, insert).await;
+        let mut response = json_response(StatusCode::OK, bytes);
+        self.decorate(&mut response, cache, Some(&target), Some(Money { cost, saved }));
+        response
+    }
+
+    pub async fn fail(self, error: ProviderError, attempts: Vec<AttemptRecord>) -> Response {
+        let cache = self.cache_status();
+        let status = error.client_status();
+        let mut record = self.record(cache, status, None);
+        record.error = Some(error.to_string());
+        record.attempts = attempts;
+        let tried = record.attempts.len();
+        self.commit(record, None).await;
+        let mut response = match &error {
+            ProviderError::Status { provider, status, body, .. } => upstream_error(provider, *status, body),
+            other => {
+                let mut message = other.to_string();
+                if tried > 1 {
+                    message = format!("all {tried} targets of `{}` failed; the last: {message}", self.params.model);
+                }
+                ApiError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), "upstream_error", message).into_response()
+            }
+        };
+        self.decorate(&mut response, cache, None, None);
+        response
+    }
+}
+
+fn output_text(completion: &Value) -> String {
+    let mut text = String::new();
+    for choice in completion.get("choices").and_then(Value::as_array).into_iter().flatten() {
+        if let Some(c) = choice.pointer("/message/content").and_then(Value::as_str) {
+            text.push_str(c);
+        }
+        if let Some(calls) = choice.pointer("/message/tool_calls") {
+            text.push_str(&calls.to_string());
+        }
+    }
+    text
+}
+
+/// A stored answer as SSE: the original chunks when it was streamed, else unfolded.
+fn replay(hit: &StoredAnswer, include_usage: bool) -> Bytes {
+    let chunks: Vec<Bytes> = match &hit.chunks {
+        Some(chunks) => chunks.clone(),
+        None => {
+            let completion: Value = serde_json::from_slice(&hit.response).unwrap_or(Value::Null);
+            completion_to_chunks(&completion, true).iter().map(|c| Bytes::from(c.to_string())).collect()
+        }
+    };
+    let mut out = BytesMut::new();
+    for chunk in chunks {
+        if include_usage || !super::stream::is_usage_only(&chunk) {
+            out.extend_from_slice(&sse_data(&chunk));
+        }
+    }
+    out.extend_from_slice(SSE_DONE);
+    out.freeze()
+}

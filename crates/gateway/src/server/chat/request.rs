@@ -1,0 +1,98 @@
+//! Checks of a chat request that a client can get wrong, with messages that name the field.
+//! Everything else passes through untouched for the upstream to judge.
+
+use crate::server::error::ApiError;
+use serde_json::{Map, Value};
+
+/// What Sluice itself needs from a chat request.
+#[derive(Debug, Clone)]
+pub struct ChatParams {
+    pub model: String,
+    pub stream: bool,
+    pub include_usage: bool,
+}
+
+pub fn validate(body: &Map<String, Value>) -> Result<ChatParams, ApiError> {
+    let model = match body.get("model") {
+        Some(Value::String(m)) if !m.trim().is_empty() => m.clone(),
+        Some(Value::String(_)) | None => return Err(ApiError::invalid_param("model", "`model` is required: a model name, a route name, or \"provider/model\"")),
+        Some(other) => return Err(ApiError::invalid_param("model", format!("`model` must be a string, not {}", type_name(other)))),
+    };
+    let messages = match body.get("messages") {
+        Some(Value::Array(m)) if !m.is_empty() => m,
+        Some(Value::Array(_)) => return Err(ApiError::invalid_param("messages", "`messages` must contain at least one message")),
+        None => return Err(ApiError::invalid_param("messages", "`messages` is required: a list of {\"role\", \"content\"} objects")),
+        Some(other) => return Err(ApiError::invalid_param("messages", format!("`messages` must be an array, not {}", type_name(other)))),
+    };
+    for (i, m) in messages.iter().enumerate() {
+        let Some(obj) = m.as_object() else {
+            return Err(ApiError::invalid_param(format!("messages[{i}]"), format!("messages[{i}] must be an object with `role` and `content`, not {}", type_name(m))));
+        };
+        if !obj.get("role").is_some_and(Value::is_string) {
+            return Err(ApiError::invalid_param(format!("messages[{i}].role"), format!("messages[{i}].role must be a string such as \"user\"")));
+        }
+        if let Some(c) = obj.get("content") {
+            if !(c.is_string() || c.is_array() || c.is_null()) {
+                return Err(ApiError::invalid_param(format!("messages[{i}].content"), format!("messages[{i}].content must be a string or an array of content parts, not {}", type_name(c))));
+            }
+        }
+    }
+    let stream = optional(body, "stream", Value::as_bool, "a boolean")?.unwrap_or(false);
+    optional(body, "temperature", Value::as_f64, "a number")?;
+    optional(body, "top_p", Value::as_f64, "a number")?;
+    for key in ["n", "max_tokens", "max_completion_tokens"] {
+        optional(body, key, Value::as_u64, "a whole number ≥ 0")?;
+    }
+    optional(body, "tools", Value::as_array, "an array")?;
+    let include_usage = match optional(body, "stream_options", Value::as_object, "an object")? {
+        Some(o) => match o.get("include_usage") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => return Err(ApiError::invalid_param("stream_options.include_usage", format!("must be a boolean, not {}", type_name(other)))),
+        },
+        None => false,
+    };
+    Ok(ChatParams { model, stream, include_usage })
+}
+
+fn optional<'a, T>(body: &'a Map<String, Value>, key: &str, get: impl Fn(&'a Value) -> Option<T>, expected: &str) -> Result<Option<T>, ApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => get(v).map(Some).ok_or_else(|| ApiError::invalid_param(key, format!("`{key}` must be {expected}, not {}", type_name(v)))),
+    }
+}
+
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(v: Value) -> Result<ChatParams, ApiError> {
+        validate(v.as_object().unwrap())
+    }
+
+    #[test]
+    fn names_the_bad_field() {
+        let ok = json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]});
+        assert!(check(ok).is_ok());
+        assert_eq!(check(json!({"messages": [{"role": "user"}]})).unwrap_err().param.as_deref(), Some("model"));
+        assert_eq!(check(json!({"model": 5, "messages": []})).unwrap_err().param.as_deref(), Some("model"));
+        assert_eq!(check(json!({"model": "m", "messages": "hi"})).unwrap_err().param.as_deref(), Some("messages"));
+        assert_eq!(check(json!({"model": "m", "messages": [{"content": "hi"}]})).unwrap_err().param.as_deref(), Some("messages[0].role"));
+        assert_eq!(check(json!({"model": "m", "messages": [{"role": "user"}], "stream": "yes"})).unwrap_err().param.as_deref(), Some("stream"));
+        assert_eq!(check(json!({"model": "m", "messages": [{"role": "user"}], "temperature": "hot"})).unwrap_err().param.as_deref(), Some("temperature"));
+        let p = check(json!({"model": "m", "messages": [{"role": "user"}], "stream": true, "stream_options": {"include_usage": true}})).unwrap();
+        assert!(p.stream && p.include_usage);
+    }
+}

@@ -1,0 +1,93 @@
+//! `POST /v1/embeddings`. Vectors from different models live in different spaces, so there is
+//! no fallback to another model here: the first usable target of the route answers, or the
+//! call fails.
+
+use super::body::{parse_object, read_body};
+use super::respond::{json_response, new_request_id, sluice_headers, Money};
+use super::error::{upstream_error, ApiError};
+use crate::cache::CacheStatus;
+use crate::providers::ProviderError;
+use crate::store::{AttemptRecord, RequestRecord};
+use crate::wire::Usage;
+use crate::Engine;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub async fn embeddings(State(engine): State<Arc<Engine>>, headers: HeaderMap, body: Body) -> Response {
+    match handle(engine, headers, body).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<Response, Response> {
+    let started = Instant::now();
+    let rt = engine.runtime();
+    let bytes = read_body(body, &headers, rt.config.server.max_body_bytes).await.map_err(IntoResponse::into_response)?;
+    let mut body = parse_object(&bytes).map_err(IntoResponse::into_response)?;
+    let model = match body.get("model") {
+        Some(Value::String(m)) if !m.is_empty() => m.clone(),
+        _ => return Err(ApiError::invalid_param("model", "`model` is required: an embedding model name or \"provider/model\"").into_response()),
+    };
+    if !body.get("input").is_some_and(|i| i.is_string() || i.is_array()) {
+        return Err(ApiError::invalid_param("input", "`input` is required: a string or an array of strings or token arrays").into_response());
+    }
+    let route = rt.routes.resolve(&model, &rt.prices).map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found").into_response())?;
+    let order = engine.health.order(&route.targets, Instant::now());
+    let target = route.targets[order[0]].clone();
+    let provider = rt.providers.get(&target.provider).cloned().ok_or_else(|| ApiError::internal(format!("provider `{}` is not running", target.provider)).into_response())?;
+    body.insert("model".into(), Value::String(target.model.clone()));
+
+    let id = new_request_id();
+    let ts_ms = crate::now_ms();
+    let attempt_started = Instant::now();
+    let result = match tokio::time::timeout(route.timeout, provider.embeddings(body)).await {
+        Ok(r) => r,
+        Err(_) => Err(ProviderError::Timeout { provider: target.provider.clone(), secs: route.timeout.as_secs() }),
+    };
+    let attempt_ms = attempt_started.elapsed().as_secs_f64() * 1e3;
+    let (status, error, usage, response_bytes) = match &result {
+        Ok(b) => {
+            let usage = serde_json::from_slice::<Value>(b).ok().and_then(|v| v.get("usage").and_then(Usage::from_json));
+            (200, None, usage, Some(b.clone()))
+        }
+        Err(e) => (e.client_status(), Some(e.to_string()), None, None),
+    };
+    let cost = usage.and_then(|u| rt.prices.cost(&target.provider, &target.model, u));
+    let record = RequestRecord {
+        id: id.clone(),
+        ts_ms,
+        model_requested: model,
+        provider: Some(target.provider.clone()),
+        model: Some(target.model.clone()),
+        cache: CacheStatus::Bypass.as_str(),
+        status,
+        latency_ms: started.elapsed().as_secs_f64() * 1e3,
+        ttft_ms: None,
+        stream: false,
+        usage,
+        tokens_estimated: false,
+        cost_usd: cost,
+        saved_usd: cost.map(|_| 0.0),
+        error: error.clone(),
+        cache_key: None,
+        attempts: vec![AttemptRecord { provider: target.provider.clone(), model: target.model.clone(), status: Some(status), error, latency_ms: attempt_ms }],
+        request_body: None,
+        response_body: None,
+    };
+    if let Err(e) = engine.store.commit(record, None).await {
+        tracing::error!(request = %id, "request log write failed: {e}");
+    }
+    let mut response = match (result, response_bytes) {
+        (Ok(_), Some(bytes)) => json_response(StatusCode::OK, bytes),
+        (Err(ProviderError::Status { provider, status, body, .. }), _) => upstream_error(&provider, status, &body),
+        (Err(e), _) => ApiError::new(StatusCode::from_u16(e.client_status()).unwrap_or(StatusCode::BAD_GATEWAY), "upstream_error", e.to_string()).into_response(),
+        (Ok(_), None) => unreachable!("a successful call always has a body"),
+    };
+    sluice_headers(&mut response, &id, CacheStatus::Bypass, Some(&target), Some(Money { cost, saved: cost.map(|_| 0.0) }));
+    Ok(response)
+}

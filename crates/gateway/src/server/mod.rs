@@ -1,0 +1,112 @@
+//! The HTTP surface: the OpenAI-compatible endpoints, the admin API, and the guard in front.
+
+mod admin;
+mod body;
+mod chat;
+mod embeddings;
+mod error;
+mod guard;
+mod models;
+mod respond;
+mod token;
+
+pub use error::ApiError;
+pub use guard::host_allowed;
+
+use crate::config::{self, Config};
+use crate::secrets::{EnvKeys, KeySource};
+use crate::{Engine, EngineOptions};
+use axum::routing::{get, post};
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How to start a gateway; `None` fields take the defaults of DESIGN.md.
+#[derive(Default)]
+pub struct GatewayOptions {
+    pub config_path: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<SocketAddr>,
+    pub token: Option<String>,
+    /// Where provider keys come from; env vars when `None`.
+    pub keys: Option<Arc<dyn KeySource>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::LoadError),
+    #[error("cannot listen on {addr}: the port is in use (is Sluice already running?). Choose another with --listen or SLUICE_LISTEN, e.g. 127.0.0.1:0 for any free port")]
+    AddrInUse { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("no data dir: set SLUICE_DATA_DIR or pass --data-dir")]
+    NoDataDir,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// A bound, not yet serving, gateway.
+pub struct Gateway {
+    engine: Arc<Engine>,
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+}
+
+impl Gateway {
+    pub async fn bind(options: GatewayOptions) -> Result<Gateway, StartError> {
+        let data_dir = options.data_dir.or_else(|| dirs::data_dir().map(|d| d.join("sluice"))).ok_or(StartError::NoDataDir)?;
+        let config_path = options.config_path.unwrap_or_else(|| data_dir.join("config.toml"));
+        let config = config::load_file(&config_path)?.unwrap_or_else(Config::from_env);
+        std::fs::create_dir_all(&data_dir).map_err(|e| anyhow::anyhow!("cannot create the data dir {}: {e}", data_dir.display()))?;
+        let token = match options.token.filter(|t| !t.trim().is_empty()) {
+            Some(t) => t.trim().to_owned(),
+            None => token::load_or_create(&data_dir)?,
+        };
+        let addr = options.listen.unwrap_or(config.server.listen);
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => StartError::AddrInUse { addr },
+            _ => StartError::Listen { addr, source },
+        })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen { addr, source })?;
+        let keys = options.keys.unwrap_or_else(|| Arc::new(EnvKeys));
+        let engine = Engine::start(config, EngineOptions { data_dir, config_path, token, keys }).await?;
+        Ok(Gateway { engine, listener, addr })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish and flushes the
+    /// request log.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        self.engine.spawn_housekeeping();
+        let app = router(self.engine.clone());
+        axum::serve(self.listener, app.into_make_service()).with_graceful_shutdown(shutdown).await?;
+        self.engine.store.flush().await?;
+        Ok(())
+    }
+}
+
+pub fn router(engine: Arc<Engine>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
+        .route("/v1/chat/completions", post(chat::chat_completions))
+        .route("/v1/embeddings", post(embeddings::embeddings))
+        .route("/v1/models", get(models::list_models))
+        .route("/api/stats", get(admin::stats))
+        .route("/api/requests", get(admin::requests))
+        .route("/api/requests/{id}", get(admin::request_detail))
+        .route("/api/health", get(admin::health))
+        .route("/api/config", get(admin::get_config).put(admin::put_config))
+        .fallback(|uri: axum::http::Uri| async move { ApiError::not_found(format!("no such endpoint: {}", uri.path())) })
+        .layer(axum::middleware::from_fn_with_state(engine.clone(), guard::guard))
+        .with_state(engine)
+}

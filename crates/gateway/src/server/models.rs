@@ -1,0 +1,48 @@
+//! `GET /v1/models`: every provider's models as `provider/model`, plus the route names.
+//! Upstream lists are fetched concurrently, remembered for a few minutes, and a provider that
+//! cannot answer is left out rather than failing the whole list.
+
+use crate::Engine;
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const FRESH_FOR: Duration = Duration::from_secs(300);
+const LIST_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub async fn list_models(State(engine): State<Arc<Engine>>) -> Json<Value> {
+    let rt = engine.runtime();
+    let now = Instant::now();
+    let cached = engine.model_lists.lock().expect("model list lock").clone();
+    let stale: Vec<_> = rt.providers.iter().filter(|(id, _)| !cached.get(*id).is_some_and(|(at, _)| now.duration_since(*at) < FRESH_FOR)).collect();
+    let fetched = futures::future::join_all(stale.into_iter().map(|(id, provider)| async move {
+        match tokio::time::timeout(LIST_TIMEOUT, provider.models()).await {
+            Ok(Ok(models)) => Some((id.clone(), models)),
+            Ok(Err(e)) => {
+                tracing::debug!(provider = %id, "model list unavailable: {e}");
+                None
+            }
+            Err(_) => None,
+        }
+    }))
+    .await;
+    let mut lists = engine.model_lists.lock().expect("model list lock");
+    for (id, models) in fetched.into_iter().flatten() {
+        lists.insert(id, (now, models));
+    }
+    let mut entries = BTreeSet::new();
+    for p in rt.config.providers.iter().filter(|p| p.enabled) {
+        let listed = lists.get(&p.id).map(|(_, m)| m.as_slice()).unwrap_or(&[]);
+        for m in listed.iter().chain(&p.models) {
+            entries.insert((format!("{}/{m}", p.id), p.id.clone()));
+        }
+    }
+    for route in rt.routes.route_names() {
+        entries.insert((route.to_owned(), "sluice".to_owned()));
+    }
+    let data: Vec<Value> = entries.into_iter().map(|(id, owner)| json!({ "id": id, "object": "model", "created": 0, "owned_by": owner })).collect();
+    Json(json!({ "object": "list", "data": data }))
+}

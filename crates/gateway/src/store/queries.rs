@@ -1,0 +1,181 @@
+//! Read queries for the admin API and the cache.
+
+use crate::wire::Usage;
+use bytes::Bytes;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Stats {
+    pub requests: u64,
+    pub upstream_calls: u64,
+    pub cache_hits: u64,
+    pub errors: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub cost_usd: f64,
+    pub saved_usd: f64,
+    /// Requests whose model has no known price (their cost counts as 0 above).
+    pub unpriced_requests: u64,
+    pub cache_entries: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RequestRow {
+    pub id: String,
+    pub ts: i64,
+    pub model_requested: String,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+    pub cache: String,
+    pub status: u16,
+    pub latency_ms: f64,
+    pub ttft_ms: Option<f64>,
+    pub stream: bool,
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    pub cached_tokens: Option<u64>,
+    pub tokens_estimated: bool,
+    pub cost_usd: Option<f64>,
+    pub saved_usd: Option<f64>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AttemptRow {
+    pub provider: String,
+    pub model: String,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub latency_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RequestDetail {
+    #[serde(flatten)]
+    pub request: RequestRow,
+    pub attempts: Vec<AttemptRow>,
+    pub request_body: Option<String>,
+    pub response_body: Option<String>,
+}
+
+/// A stored answer, as the cache serves it.
+#[derive(Debug, Clone)]
+pub struct StoredAnswer {
+    pub provider: String,
+    pub model: String,
+    pub response: Bytes,
+    pub chunks: Option<Vec<Bytes>>,
+    pub usage: Usage,
+    pub expires_ms: Option<i64>,
+}
+
+pub fn stats(conn: &Connection) -> rusqlite::Result<Stats> {
+    let mut stats = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(cache LIKE 'hit-%'), 0), COALESCE(SUM(status >= 400), 0),
+                COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+                COALESCE(SUM(cost_usd), 0), COALESCE(SUM(saved_usd), 0),
+                COALESCE(SUM(cost_usd IS NULL AND status < 400 AND cache NOT LIKE 'hit-%'), 0)
+         FROM requests",
+        [],
+        |r| {
+            Ok(Stats {
+                requests: r.get(0)?,
+                cache_hits: r.get(1)?,
+                errors: r.get(2)?,
+                prompt_tokens: r.get(3)?,
+                completion_tokens: r.get(4)?,
+                cost_usd: r.get(5)?,
+                saved_usd: r.get(6)?,
+                unpriced_requests: r.get(7)?,
+                upstream_calls: 0,
+                cache_entries: 0,
+            })
+        },
+    )?;
+    stats.upstream_calls = conn.query_row("SELECT COUNT(*) FROM attempts", [], |r| r.get(0))?;
+    stats.cache_entries = conn.query_row("SELECT COUNT(*) FROM cache_entries", [], |r| r.get(0))?;
+    Ok(stats)
+}
+
+const REQUEST_COLUMNS: &str = "id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms, stream,
+    prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error";
+
+fn request_row(r: &Row) -> rusqlite::Result<RequestRow> {
+    Ok(RequestRow {
+        id: r.get(0)?,
+        ts: r.get(1)?,
+        model_requested: r.get(2)?,
+        provider: r.get(3)?,
+        model: r.get(4)?,
+        cache: r.get(5)?,
+        status: r.get(6)?,
+        latency_ms: r.get(7)?,
+        ttft_ms: r.get(8)?,
+        stream: r.get(9)?,
+        prompt_tokens: r.get(10)?,
+        completion_tokens: r.get(11)?,
+        cached_tokens: r.get(12)?,
+        tokens_estimated: r.get(13)?,
+        cost_usd: r.get(14)?,
+        saved_usd: r.get(15)?,
+        error: r.get(16)?,
+    })
+}
+
+/// Newest first; `before` (a timestamp in ms) pages back.
+pub fn recent_requests(conn: &Connection, limit: u32, before: Option<i64>) -> rusqlite::Result<Vec<RequestRow>> {
+    let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE ts < ?1 ORDER BY ts DESC, id DESC LIMIT ?2");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![before.unwrap_or(i64::MAX), limit], request_row)?;
+    rows.collect()
+}
+
+pub fn request_detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RequestDetail>> {
+    let sql = format!("SELECT {REQUEST_COLUMNS}, request_body, response_body FROM requests WHERE id = ?1");
+    let found = conn
+        .query_row(&sql, [id], |r| Ok((request_row(r)?, r.get::<_, Option<String>>(17)?, r.get::<_, Option<String>>(18)?)))
+        .optional()?;
+    let Some((request, request_body, response_body)) = found else { return Ok(None) };
+    let mut stmt = conn.prepare_cached("SELECT provider, model, status, error, latency_ms FROM attempts WHERE request_id = ?1 ORDER BY seq")?;
+    let attempts = stmt
+        .query_map([id], |r| Ok(AttemptRow { provider: r.get(0)?, model: r.get(1)?, status: r.get(2)?, error: r.get(3)?, latency_ms: r.get(4)? }))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(RequestDetail { request, attempts, request_body, response_body }))
+}
+
+pub fn cache_get(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<Option<StoredAnswer>> {
+    conn.prepare_cached("SELECT provider, model, response, chunks, prompt_tokens, completion_tokens, cached_tokens, expires_at FROM cache_entries WHERE key = ?1")?
+        .query_row([&key[..]], |r| {
+            let chunks: Option<Vec<u8>> = r.get(3)?;
+            let chunks = chunks
+                .and_then(|c| serde_json::from_slice::<Vec<String>>(&c).ok())
+                .map(|c| c.into_iter().map(Bytes::from).collect());
+            Ok(StoredAnswer {
+                provider: r.get(0)?,
+                model: r.get(1)?,
+                response: Bytes::from(r.get::<_, Vec<u8>>(2)?),
+                chunks,
+                usage: Usage { prompt: r.get(4)?, completion: r.get(5)?, cached: r.get(6)? },
+                expires_ms: r.get(7)?,
+            })
+        })
+        .optional()
+}
+
+/// Keys of entries alive at `now_ms`, with their expiry, to index them in memory.
+pub fn live_cache_keys(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<([u8; 32], Option<i64>)>> {
+    let mut stmt = conn.prepare("SELECT key, expires_at FROM cache_entries WHERE expires_at IS NULL OR expires_at > ?1")?;
+    let rows = stmt.query_map([now_ms], |r| {
+        let key: Vec<u8> = r.get(0)?;
+        Ok((key, r.get(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (key, expires) = row?;
+        if let Ok(key) = <[u8; 32]>::try_from(key.as_slice()) {
+            out.push((key, expires));
+        }
+    }
+    Ok(out)
+}

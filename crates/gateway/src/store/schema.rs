@@ -1,0 +1,78 @@
+//! Versioned migrations, applied in order; `PRAGMA user_version` records how far a file got.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: request log and exact cache.
+    "CREATE TABLE requests (
+        id TEXT PRIMARY KEY,
+        ts INTEGER NOT NULL,
+        model_requested TEXT NOT NULL,
+        provider TEXT,
+        model TEXT,
+        cache TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        latency_ms REAL NOT NULL,
+        ttft_ms REAL,
+        stream INTEGER NOT NULL,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        cached_tokens INTEGER,
+        tokens_estimated INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL,
+        saved_usd REAL,
+        error TEXT,
+        cache_key BLOB,
+        request_body TEXT,
+        response_body TEXT
+    );
+    CREATE INDEX requests_ts ON requests(ts);
+    CREATE TABLE attempts (
+        request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        status INTEGER,
+        error TEXT,
+        latency_ms REAL NOT NULL,
+        PRIMARY KEY (request_id, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE cache_entries (
+        key BLOB PRIMARY KEY,
+        model_requested TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        response BLOB NOT NULL,
+        chunks BLOB,
+        prompt_tokens INTEGER NOT NULL,
+        completion_tokens INTEGER NOT NULL,
+        cached_tokens INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        hits INTEGER NOT NULL DEFAULT 0,
+        last_hit_at INTEGER
+    );
+    CREATE INDEX cache_entries_expiry ON cache_entries(expires_at) WHERE expires_at IS NOT NULL;",
+];
+
+pub fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > MIGRATIONS.len() {
+        // Opening a newer schema with older code could lose data it does not know about.
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+            Some(format!("the database is from a newer Sluice (schema {version}, this build knows {}); upgrade Sluice", MIGRATIONS.len())),
+        ));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

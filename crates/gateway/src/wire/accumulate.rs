@@ -1,0 +1,167 @@
+//! Folds a stream of `chat.completion.chunk`s into the `chat.completion` it amounts to, so a
+//! streamed answer can be logged, priced and cached like a whole one.
+
+use super::Usage;
+use serde_json::{json, Map, Value};
+
+#[derive(Default)]
+pub struct ChunkAccumulator {
+    id: Option<Value>,
+    created: Option<Value>,
+    model: Option<Value>,
+    system_fingerprint: Option<Value>,
+    choices: Vec<ChoiceAcc>,
+    usage: Option<Value>,
+}
+
+#[derive(Default)]
+struct ChoiceAcc {
+    role: Option<Value>,
+    content: Option<String>,
+    refusal: Option<String>,
+    tool_calls: Vec<Map<String, Value>>,
+    finish_reason: Option<Value>,
+}
+
+impl ChunkAccumulator {
+    pub fn push(&mut self, chunk: &Value) {
+        for (slot, key) in [(&mut self.id, "id"), (&mut self.created, "created"), (&mut self.model, "model"), (&mut self.system_fingerprint, "system_fingerprint")] {
+            if slot.is_none() {
+                *slot = chunk.get(key).filter(|v| !v.is_null()).cloned();
+            }
+        }
+        if let Some(usage) = chunk.get("usage").filter(|u| u.is_object()) {
+            self.usage = Some(usage.clone());
+        }
+        for choice in chunk.get("choices").and_then(Value::as_array).into_iter().flatten() {
+            let index = choice.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
+            if self.choices.len() <= index {
+                self.choices.resize_with(index + 1, ChoiceAcc::default);
+            }
+            let acc = &mut self.choices[index];
+            if let Some(reason) = choice.get("finish_reason").filter(|v| !v.is_null()) {
+                acc.finish_reason = Some(reason.clone());
+            }
+            let Some(delta) = choice.get("delta") else { continue };
+            if let Some(role) = delta.get("role").filter(|v| !v.is_null()) {
+                acc.role = Some(role.clone());
+            }
+            if let Some(text) = delta.get("content").and_then(Value::as_str) {
+                acc.content.get_or_insert_with(String::new).push_str(text);
+            }
+            if let Some(text) = delta.get("refusal").and_then(Value::as_str) {
+                acc.refusal.get_or_insert_with(String::new).push_str(text);
+            }
+            for call in delta.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
+                merge_tool_call(&mut acc.tool_calls, call);
+            }
+        }
+    }
+
+    pub fn usage(&self) -> Option<Usage> {
+        self.usage.as_ref().and_then(Usage::from_json)
+    }
+
+    /// The text the model produced, for token estimates when the upstream sent no usage.
+    pub fn output_text(&self) -> String {
+        let mut text = String::new();
+        for c in &self.choices {
+            text.push_str(c.content.as_deref().unwrap_or(""));
+            for call in &c.tool_calls {
+                if let Some(args) = call.get("function").and_then(|f| f.get("arguments")).and_then(Value::as_str) {
+                    text.push_str(args);
+                }
+            }
+        }
+        text
+    }
+
+    pub fn finished(&self) -> bool {
+        !self.choices.is_empty() && self.choices.iter().all(|c| c.finish_reason.is_some())
+    }
+
+    pub fn into_completion(self) -> Value {
+        let choices: Vec<Value> = self
+            .choices
+            .into_iter()
+            .enumerate()
+            .map(|(index, c)| {
+                let mut message = Map::new();
+                message.insert("role".into(), c.role.unwrap_or_else(|| json!("assistant")));
+                message.insert("content".into(), c.content.map(Value::String).unwrap_or(Value::Null));
+                if let Some(refusal) = c.refusal {
+                    message.insert("refusal".into(), Value::String(refusal));
+                }
+                if !c.tool_calls.is_empty() {
+                    message.insert("tool_calls".into(), Value::Array(c.tool_calls.into_iter().map(Value::Object).collect()));
+                }
+                json!({ "index": index, "message": message, "finish_reason": c.finish_reason.unwrap_or(Value::Null) })
+            })
+            .collect();
+        let mut out = Map::new();
+        out.insert("id".into(), self.id.unwrap_or_else(|| json!("")));
+        out.insert("object".into(), json!("chat.completion"));
+        out.insert("created".into(), self.created.unwrap_or_else(|| json!(0)));
+        out.insert("model".into(), self.model.unwrap_or_else(|| json!("")));
+        if let Some(fp) = self.system_fingerprint {
+            out.insert("system_fingerprint".into(), fp);
+        }
+        out.insert("choices".into(), Value::Array(choices));
+        if let Some(usage) = self.usage {
+            out.insert("usage".into(), usage);
+        }
+        Value::Object(out)
+    }
+}
+
+/// Tool calls arrive in pieces keyed by `index`: the first carries id and name, the rest
+/// append to `function.arguments`.
+fn merge_tool_call(calls: &mut Vec<Map<String, Value>>, delta: &Value) {
+    let index = delta.get("index").and_then(Value::as_u64).unwrap_or(calls.len() as u64) as usize;
+    while calls.len() <= index {
+        calls.push(Map::new());
+    }
+    let call = &mut calls[index];
+    for key in ["id", "type"] {
+        if let Some(v) = delta.get(key).filter(|v| !v.is_null()) {
+            call.insert(key.into(), v.clone());
+        }
+    }
+    let Some(f) = delta.get("function") else { return };
+    let function = call.entry("function").or_insert_with(|| json!({"name": "", "arguments": ""}));
+    for key in ["name", "arguments"] {
+        if let Some(piece) = f.get(key).and_then(Value::as_str) {
+            let slot = &mut function[key];
+            let joined = format!("{}{piece}", slot.as_str().unwrap_or(""));
+            *slot = Value::String(joined);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_content_tool_calls_and_usage() {
+        let chunks = [
+            json!({"id":"c1","created":5,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}),
+            json!({"id":"c1","choices":[{"index":0,"delta":{"content":"Hel"}}]}),
+            json!({"id":"c1","choices":[{"index":0,"delta":{"content":"lo"}}]}),
+            json!({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"t1","type":"function","function":{"name":"get","arguments":"{\"a\""}}]}}]}),
+            json!({"id":"c1","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":":1}"}}]}}]}),
+            json!({"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}),
+            json!({"id":"c1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2}}),
+        ];
+        let mut acc = ChunkAccumulator::default();
+        chunks.iter().for_each(|c| acc.push(c));
+        assert!(acc.finished());
+        assert_eq!(acc.usage(), Some(Usage { prompt: 3, completion: 2, cached: 0 }));
+        let done = acc.into_completion();
+        assert_eq!(done["choices"][0]["message"]["content"], "Hello");
+        assert_eq!(done["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"], "{\"a\":1}");
+        assert_eq!(done["choices"][0]["message"]["tool_calls"][0]["id"], "t1");
+        assert_eq!(done["choices"][0]["finish_reason"], "tool_calls");
+        assert_eq!(done["object"], "chat.completion");
+    }
+}
