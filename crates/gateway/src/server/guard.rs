@@ -79,7 +79,7 @@ fn with_cors(mut response: Response, origin: &str) -> Response {
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
     h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, x-api-key, content-type, cache-control"));
     h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"));
-    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("x-sluice-request-id, x-sluice-cache, x-sluice-provider, x-sluice-model, x-sluice-cost-usd, x-sluice-saved-usd"));
+    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("x-sluice-request-id, x-sluice-cache, x-sluice-provider, x-sluice-model, x-sluice-cost-usd, x-sluice-saved-usd, x-sluice-unpriced"));
     response
 }
 

@@ -12,8 +12,7 @@ pub fn new_request_id() -> String {
     format!("req_{:012x}{:016x}", crate::now_ms(), rand::random::<u64>())
 }
 
-/// Cost and savings in USD; `None` where the model has no known price (left out rather than
-/// reported as free).
+/// Cost and savings in USD; `None` where the model has no known price.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Money {
     pub cost: Option<f64>,
@@ -35,11 +34,12 @@ pub fn sluice_headers(response: &mut Response, id: &str, cache: CacheStatus, tar
         set("x-sluice-model", &t.model);
     }
     if let Some(m) = money {
-        if let Some(c) = m.cost {
-            set("x-sluice-cost-usd", &format_usd(c));
-        }
-        if let Some(s) = m.saved {
-            set("x-sluice-saved-usd", &format_usd(s));
+        // The headers are always there for clients that sum them; an unknown price reads as 0
+        // and is flagged, so it is never mistaken for a free call.
+        set("x-sluice-cost-usd", &format_usd(m.cost.unwrap_or(0.0)));
+        set("x-sluice-saved-usd", &format_usd(m.saved.unwrap_or(0.0)));
+        if m.cost.is_none() || m.saved.is_none() {
+            set("x-sluice-unpriced", "true");
         }
     }
 }
