@@ -156,8 +156,9 @@ class Sluice:
         headers = {**self.headers, **kw.pop("headers", {})}
         return httpx.post(self.url + path, headers=headers, timeout=30, **kw)
 
-    def chat(self, model, text, **kw):
-        return self.post("/v1/chat/completions", json={"model": model, "messages": [{"role": "user", "content": text}], **kw})
+    def chat(self, model, text, headers=None, **params):
+        body = {"model": model, "messages": [{"role": "user", "content": text}], **params}
+        return self.post("/v1/chat/completions", json=body, headers=headers or {})
 
     def stats(self):
         return self.get("/api/stats").json()

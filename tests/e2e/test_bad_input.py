@@ -1,0 +1,61 @@
+"""Bad requests get 4xx errors in the OpenAI shape that say what to fix."""
+
+import httpx
+import pytest
+
+
+def post_raw(s, content, headers=None):
+    return httpx.post(s.api + "/chat/completions", content=content, headers={**s.headers, "Content-Type": "application/json", **(headers or {})})
+
+
+def assert_openai_error(r, status):
+    assert r.status_code == status, r.text
+    err = r.json()["error"]
+    assert set(err) == {"message", "type", "param", "code"}
+    return err
+
+
+def test_malformed_json(sluice):
+    err = assert_openai_error(post_raw(sluice, b'{"model": "mock/ok", "messages": ['), 400)
+    assert "not valid JSON" in err["message"] and "line 1" in err["message"]
+
+
+def test_invalid_utf8(sluice):
+    err = assert_openai_error(post_raw(sluice, b'{"model": "mock/ok", "messages": [{"role": "user", "content": "\xff\xfe"}]}'), 400)
+    assert "UTF-8" in err["message"]
+
+
+@pytest.mark.parametrize("body,param", [
+    ({"messages": [{"role": "user", "content": "x"}]}, "model"),
+    ({"model": 42, "messages": [{"role": "user", "content": "x"}]}, "model"),
+    ({"model": "mock/ok", "messages": "hello"}, "messages"),
+    ({"model": "mock/ok", "messages": []}, "messages"),
+    ({"model": "mock/ok", "messages": [{"content": "x"}]}, "messages[0].role"),
+    ({"model": "mock/ok", "messages": [{"role": "user", "content": 5}]}, "messages[0].content"),
+    ({"model": "mock/ok", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}, "stream"),
+    ({"model": "mock/ok", "messages": [{"role": "user", "content": "x"}], "max_tokens": -1}, "max_tokens"),
+])
+def test_wrong_types_name_the_parameter(sluice, body, param):
+    err = assert_openai_error(httpx.post(sluice.api + "/chat/completions", json=body, headers=sluice.headers), 400)
+    assert err["param"] == param
+
+
+def test_not_an_object(sluice):
+    assert "JSON object" in assert_openai_error(post_raw(sluice, b"[1,2]"), 400)["message"]
+
+
+def test_oversized_body(sluice_factory):
+    s = sluice_factory("[server]\nmax_body_bytes = 2048\n")
+    big = b'{"model": "mock/ok", "messages": [{"role": "user", "content": "' + b"x" * 4096 + b'"}]}'
+    err = assert_openai_error(post_raw(s, big), 413)
+    assert "2 KiB" in err["message"] and "max_body_bytes" in err["message"]
+
+    def chunks():
+        yield big
+    err = assert_openai_error(httpx.post(s.api + "/chat/completions", content=chunks(), headers={**s.headers, "Content-Type": "application/json"}), 413)
+    assert "max_body_bytes" in err["message"], "a chunked body without Content-Length is limited too"
+
+
+def test_unknown_endpoint(sluice):
+    err = assert_openai_error(httpx.get(sluice.url + "/v1/nothing", headers=sluice.headers), 404)
+    assert "/v1/nothing" in err["message"]

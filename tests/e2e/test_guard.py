@@ -1,0 +1,39 @@
+"""The local token, the Host check (DNS rebinding) and the Origin check (browser pages)."""
+
+import httpx
+
+
+def test_token_is_required(sluice):
+    r = httpx.post(sluice.api + "/chat/completions", json={"model": "mock/ok", "messages": [{"role": "user", "content": "x"}]})
+    assert r.status_code == 401
+    err = r.json()["error"]
+    assert "token" in err["message"] and err["code"] == "invalid_api_key"
+    assert httpx.get(sluice.url + "/api/stats", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert httpx.get(sluice.url + "/api/stats", headers={"x-api-key": sluice.token}).status_code == 200
+    assert httpx.get(sluice.url + "/healthz").json() == {"status": "ok"}
+
+
+def test_foreign_host_is_refused(sluice):
+    r = httpx.get(sluice.url + "/api/stats", headers={**sluice.headers, "Host": "evil.example:80"})
+    assert r.status_code == 403 and "allowed_hosts" in r.json()["error"]["message"]
+    assert httpx.get(sluice.url + "/api/stats", headers={**sluice.headers, "Host": "localhost:1234"}).status_code == 200
+
+
+def test_configured_host_is_accepted(sluice_factory):
+    s = sluice_factory('[server]\nallowed_hosts = ["sluice.lan"]\n')
+    assert httpx.get(s.url + "/api/stats", headers={**s.headers, "Host": "sluice.lan:8990"}).status_code == 200
+
+
+def test_cross_origin_browser_request_is_refused(sluice):
+    r = httpx.post(sluice.api + "/chat/completions", headers={**sluice.headers, "Origin": "https://evil.example"}, json={})
+    assert r.status_code == 403 and "evil.example" in r.json()["error"]["message"]
+    host = sluice.url.removeprefix("http://")
+    same = httpx.get(sluice.url + "/api/stats", headers={**sluice.headers, "Origin": f"http://{host}"})
+    assert same.status_code == 200 and "access-control-allow-origin" not in same.headers
+
+
+def test_the_desktop_webview_gets_cors(sluice):
+    pre = httpx.options(sluice.url + "/api/stats", headers={"Origin": "tauri://localhost", "Access-Control-Request-Method": "GET"})
+    assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "tauri://localhost"
+    r = httpx.get(sluice.url + "/api/stats", headers={**sluice.headers, "Origin": "tauri://localhost"})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "tauri://localhost"
