@@ -156,7 +156,10 @@ async fn chat(State(mock): Shared, headers: HeaderMap, Json(body): Json<Value>) 
     });
     let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
     if !stream {
-        tokio::time::sleep(delay).await;
+        // Even a zero sleep waits for the timer's next 1 ms tick.
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         let message = if tool {
             json!({"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]})
         } else {

@@ -1,0 +1,95 @@
+//! `cargo xtask bench`: the gateway's overhead, measured against a fast local mock upstream
+//! with release builds. Prints a Markdown table for docs/benchmarks.md.
+
+use crate::{cargo, sh};
+use anyhow::{anyhow, Context, Result};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const TOKEN: &str = "bench-token";
+const REQUESTS: &str = "5000";
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts a server that prints `listening on http://ADDR` and returns that URL.
+fn start(cmd: &mut Command) -> Result<(Running, String)> {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().with_context(|| format!("cannot start {cmd:?}"))?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let running = Running(child);
+    while let Some(line) = lines.next() {
+        let line = line?;
+        if let Some(url) = line.split("listening on ").nth(1) {
+            let url = url.trim().to_owned();
+            std::thread::spawn(move || lines.for_each(drop));
+            return Ok((running, url));
+        }
+    }
+    Err(anyhow!("{cmd:?} exited before listening"))
+}
+
+fn loadgen(bin: &Path, args: &[&str]) -> Result<Value> {
+    let out = Command::new(bin).args(args).output()?;
+    anyhow::ensure!(out.status.success(), "loadgen {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    Ok(serde_json::from_slice(&out.stdout)?)
+}
+
+fn rss_mb(pid: u32) -> Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse().ok()).context("no VmRSS")?;
+    Ok(kb / 1024.0)
+}
+
+fn us(v: &Value, key: &str) -> f64 {
+    v[key].as_f64().unwrap_or(f64::NAN)
+}
+
+pub fn run(root: &Path) -> Result<()> {
+    sh(cargo().current_dir(root).args(["build", "--release", "-p", "sluice-cli", "-p", "sluice-test-harness"]))?;
+    let bin = root.join("target/release");
+    let tmp = std::env::temp_dir().join(format!("sluice-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+
+    let (_mock, mock_url) = start(Command::new(bin.join("mock-upstream")).args(["--keep", "0"]))?;
+    let config = tmp.join("config.toml");
+    std::fs::write(&config, format!("[[providers]]\nid = \"mock\"\nbase_url = \"{mock_url}/v1\"\n"))?;
+    let mut serve = Command::new(bin.join("sluice"));
+    serve.args(["serve", "--listen", "127.0.0.1:0", "--config"]).arg(&config).arg("--data-dir").arg(tmp.join("data")).env("SLUICE_TOKEN", TOKEN).env("SLUICE_LOG", "warn");
+    let (sluice, sluice_url) = start(&mut serve)?;
+    std::thread::sleep(Duration::from_secs(1));
+    let idle_rss = rss_mb(sluice.0.id())?;
+
+    let lg = bin.join("loadgen");
+    let direct_api = format!("{mock_url}/v1");
+    let sluice_api = format!("{sluice_url}/v1");
+    eprintln!("xtask: (a) latency, one request at a time");
+    let direct = loadgen(&lg, &["latency", "--url", &direct_api, "--model", "ok", "--unique", "--requests", REQUESTS])?;
+    let proxied = loadgen(&lg, &["latency", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/ok", "--unique", "--requests", REQUESTS])?;
+    eprintln!("xtask: (b) throughput, 32 connections");
+    let load = loadgen(&lg, &["throughput", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "32", "--seconds", "10"])?;
+    let direct_load = loadgen(&lg, &["throughput", "--url", &direct_api, "--model", "ok", "--unique", "--conns", "32", "--seconds", "5"])?;
+    eprintln!("xtask: (c) exact-cache hits");
+    let hits = loadgen(&lg, &["latency", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/ok", "--requests", REQUESTS])?;
+    let loaded_rss = rss_mb(sluice.0.id())?;
+    drop(sluice);
+    let _ = std::fs::remove_dir_all(&tmp);
+
+    println!("| measure | result | target |");
+    println!("| --- | --- | --- |");
+    println!("| (a) added latency, median | {:.3} ms ({:.0} µs direct, {:.0} µs through Sluice) | ≤ 0.2 ms |", (us(&proxied, "p50_us") - us(&direct, "p50_us")) / 1e3, us(&direct, "p50_us"), us(&proxied, "p50_us"));
+    println!("| (a) added latency, p99 | {:.3} ms ({:.0} µs direct, {:.0} µs through Sluice) | ≤ 1 ms |", (us(&proxied, "p99_us") - us(&direct, "p99_us")) / 1e3, us(&direct, "p99_us"), us(&proxied, "p99_us"));
+    println!("| (b) throughput, 32 connections, misses, log on | {:.0} req/s, p99 {:.2} ms, {} errors (mock alone: {:.0} req/s) | ≥ 10,000 req/s, p99 < 10 ms |", load["rps"].as_f64().unwrap_or(0.0), us(&load, "p99_us") / 1e3, load["errors"], direct_load["rps"].as_f64().unwrap_or(0.0));
+    println!("| (c) exact hit, median | {:.3} ms (p99 {:.3} ms) | ≤ 0.3 ms |", us(&hits, "p50_us") / 1e3, us(&hits, "p99_us") / 1e3);
+    println!("| (d) idle RSS | {idle_rss:.1} MB (after the runs above: {loaded_rss:.1} MB) | ≤ 30 MB |");
+    Ok(())
+}
