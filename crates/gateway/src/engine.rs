@@ -164,6 +164,12 @@ impl Engine {
                 tick.tick().await;
                 let Some(engine) = weak.upgrade() else { return };
                 engine.reload_if_changed();
+                let hits = engine.cache.take_hits();
+                if !hits.is_empty() {
+                    if let Err(e) = engine.store.cache_hits(hits).await {
+                        tracing::warn!("could not record cache hits: {e}");
+                    }
+                }
                 ticks += 1;
                 if ticks % 1200 == 0 {
                     if let Err(e) = engine.store.purge_expired(crate::now_ms()).await {

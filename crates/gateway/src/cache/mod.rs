@@ -12,6 +12,7 @@ mod key;
 pub use key::cache_key;
 
 use crate::store::{cache_get, Store, StoredAnswer};
+use lru::LruCache;
 use http::HeaderMap;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -19,7 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The `x-sluice-cache` header value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum CacheStatus {
     HitExact,
     Miss,
@@ -81,12 +83,38 @@ fn cacheable(policy: &CachePolicy, body: &Map<String, Value>) -> bool {
     temperature <= policy.max_temperature && (n <= 1 || policy.cache_multiple_choices)
 }
 
+/// Answers kept in memory, most recently used first; the rest are read from SQLite.
+const HOT_BYTES: usize = 32 << 20;
+
 /// Exact-cache lookups. An in-memory index of live keys (8 bytes each) answers misses without
-/// touching the database; hits read the stored answer on the blocking pool.
+/// touching the database; recent answers are served from memory; older ones are read on the
+/// blocking pool. Hit counts are gathered in memory and written in batches.
 pub struct ExactCache {
     store: Arc<Store>,
     /// Key prefix → expiry (ms), `None` for entries that never expire.
     index: Mutex<HashMap<u64, Option<i64>>>,
+    hot: Mutex<Hot>,
+    hits: Mutex<HashMap<[u8; 32], (u64, i64)>>,
+}
+
+struct Hot {
+    answers: LruCache<[u8; 32], Arc<StoredAnswer>>,
+    bytes: usize,
+}
+
+impl Hot {
+    fn put(&mut self, key: [u8; 32], answer: Arc<StoredAnswer>) {
+        self.bytes += answer.size();
+        if let Some(old) = self.answers.put(key, answer) {
+            self.bytes -= old.size();
+        }
+        while self.bytes > HOT_BYTES {
+            match self.answers.pop_lru() {
+                Some((_, old)) => self.bytes -= old.size(),
+                None => break,
+            }
+        }
+    }
 }
 
 fn prefix(key: &[u8; 32]) -> u64 {
@@ -97,10 +125,15 @@ impl ExactCache {
     pub async fn load(store: Arc<Store>, now_ms: i64) -> Result<ExactCache, crate::store::StoreError> {
         let keys = store.read(move |c| crate::store::live_cache_keys(c, now_ms)).await?;
         let index = keys.into_iter().map(|(k, e)| (prefix(&k), e)).collect();
-        Ok(ExactCache { store, index: Mutex::new(index) })
+        Ok(ExactCache {
+            store,
+            index: Mutex::new(index),
+            hot: Mutex::new(Hot { answers: LruCache::unbounded(), bytes: 0 }),
+            hits: Mutex::new(HashMap::new()),
+        })
     }
 
-    pub async fn get(&self, key: [u8; 32], now_ms: i64) -> Option<StoredAnswer> {
+    pub async fn get(&self, key: [u8; 32], now_ms: i64) -> Option<Arc<StoredAnswer>> {
         {
             let mut index = self.index.lock().expect("cache index lock");
             match index.get(&prefix(&key)) {
@@ -112,23 +145,42 @@ impl ExactCache {
                 Some(_) => {}
             }
         }
-        let found = self.store.read(move |c| cache_get(c, &key)).await;
-        match found {
-            Ok(Some(answer)) if answer.expires_ms.is_none_or(|e| e > now_ms) => {
-                self.store.cache_hit(key, now_ms).await;
-                Some(answer)
-            }
-            Ok(_) => None,
-            Err(e) => {
-                tracing::warn!(error = %e, "cache lookup failed; answering from upstream");
-                None
-            }
+        let hot = self.hot.lock().expect("hot cache lock").answers.get(&key).cloned();
+        let answer = match hot {
+            Some(a) => a,
+            None => match self.store.read(move |c| cache_get(c, &key)).await {
+                Ok(Some(a)) => {
+                    let a = Arc::new(a);
+                    self.hot.lock().expect("hot cache lock").put(key, a.clone());
+                    a
+                }
+                Ok(None) => return None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cache lookup failed; answering from upstream");
+                    return None;
+                }
+            },
+        };
+        if answer.expires_ms.is_some_and(|e| e <= now_ms) {
+            return None;
         }
+        let mut hits = self.hits.lock().expect("hit count lock");
+        let entry = hits.entry(key).or_insert((0, now_ms));
+        entry.0 += 1;
+        entry.1 = now_ms;
+        Some(answer)
     }
 
-    /// Makes a committed entry visible to lookups.
-    pub fn remember(&self, key: &[u8; 32], expires_ms: Option<i64>) {
-        self.index.lock().expect("cache index lock").insert(prefix(key), expires_ms);
+    /// Makes a new answer visible to lookups at once; the database copy follows in the
+    /// writer's next batch.
+    pub fn insert(&self, key: [u8; 32], answer: Arc<StoredAnswer>) {
+        self.index.lock().expect("cache index lock").insert(prefix(&key), answer.expires_ms);
+        self.hot.lock().expect("hot cache lock").put(key, answer);
+    }
+
+    /// Hit counts since the last call, for the database.
+    pub fn take_hits(&self) -> Vec<([u8; 32], u64, i64)> {
+        self.hits.lock().expect("hit count lock").drain().map(|(k, (n, ts))| (k, n, ts)).collect()
     }
 
     pub fn len(&self) -> usize {

@@ -64,7 +64,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         model_requested: model,
         provider: Some(target.provider.clone()),
         model: Some(target.model.clone()),
-        cache: CacheStatus::Bypass.as_str(),
+        cache: CacheStatus::Bypass,
         status,
         latency_ms: started.elapsed().as_secs_f64() * 1e3,
         ttft_ms: None,
@@ -79,7 +79,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         request_body: None,
         response_body: None,
     };
-    if let Err(e) = engine.store.commit(record, None).await {
+    if let Err(e) = engine.store.log(record, None).await {
         tracing::error!(request = %id, "request log write failed: {e}");
     }
     let mut response = match (result, response_bytes) {

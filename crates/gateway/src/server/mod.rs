@@ -90,6 +90,7 @@ impl Gateway {
         self.engine.spawn_housekeeping();
         let app = router(self.engine.clone());
         axum::serve(self.listener, app.into_make_service()).with_graceful_shutdown(shutdown).await?;
+        self.engine.store.cache_hits(self.engine.cache.take_hits()).await?;
         self.engine.store.flush().await?;
         Ok(())
     }

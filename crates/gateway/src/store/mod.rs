@@ -1,11 +1,13 @@
 //! SQLite in the data dir: the request log and the exact cache.
 //!
 //! One writer thread owns the only write connection and commits in batches; callers hand it
-//! records through a bounded queue (back-pressure instead of unbounded memory) and may wait
-//! for the commit. Reads use a small pool of read connections off the async runtime. WAL with
-//! `synchronous=NORMAL`: a commit survives the process being killed, which is what `kill -9`
-//! tests, at a fraction of the cost of an fsync per commit.
+//! records through a bounded queue (back-pressure instead of unbounded memory). A log record
+//! is first appended to a journal (see `journal`), so it is durable before the answer goes out
+//! without the request waiting for a transaction. Reads use a small pool of read connections
+//! off the async runtime. WAL with `synchronous=NORMAL`: commits survive the process being
+//! killed, at a fraction of the cost of an fsync per commit.
 
+mod journal;
 mod queries;
 mod schema;
 mod writer;
@@ -13,11 +15,12 @@ mod writer;
 pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, stats, AttemptRow, RequestDetail, RequestRow, Stats, StoredAnswer};
 pub use writer::{AttemptRecord, CacheInsert, RequestRecord};
 
+use journal::Journal;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
-use writer::Msg;
+use writer::{Msg, Op};
 
 /// Records waiting for the writer; past this, senders wait (back-pressure).
 const QUEUE: usize = 8192;
@@ -26,58 +29,76 @@ const QUEUE: usize = 8192;
 pub enum StoreError {
     #[error("database {path}: {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("request journal in {path}: {source}")]
+    Journal { path: PathBuf, source: std::io::Error },
     #[error("the database writer has stopped")]
     WriterGone,
 }
 
 pub struct Store {
     path: PathBuf,
+    journal: Journal,
+    journal_dir: PathBuf,
     tx: mpsc::Sender<Msg>,
     readers: Mutex<Vec<Connection>>,
 }
 
 impl Store {
-    /// Opens (creating and migrating) `dir/sluice.db` and starts the writer thread.
+    /// Opens (creating and migrating) `dir/sluice.db`, replays what an earlier process left in
+    /// the journal, and starts the writer thread.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let path = dir.join("sluice.db");
-        let err = |source| StoreError::Sqlite { path: path.clone(), source };
-        let mut conn = Connection::open(&path).map_err(err)?;
-        schema::prepare(&mut conn).map_err(err)?;
+        let journal_dir = dir.join("journal");
+        let db_err = |source| StoreError::Sqlite { path: path.clone(), source };
+        let journal_err = |source| StoreError::Journal { path: journal_dir.clone(), source };
+        let mut conn = Connection::open(&path).map_err(db_err)?;
+        schema::prepare(&mut conn).map_err(db_err)?;
+        let (records, files, next_seq) = journal::leftovers(&journal_dir).map_err(journal_err)?;
+        if !records.is_empty() {
+            tracing::info!(records = records.len(), "replaying the request journal of an earlier run");
+            let batch: Vec<Msg> = records.into_iter().map(|r| (Op::Request(Box::new(r), None), None)).collect();
+            writer::write_batch(&mut conn, &batch).map_err(db_err)?;
+        }
+        for f in files {
+            std::fs::remove_file(&f).map_err(journal_err)?;
+        }
+        let journal = Journal::create(&journal_dir, next_seq).map_err(journal_err)?;
         let (tx, rx) = mpsc::channel(QUEUE);
         writer::spawn(conn, rx, path.clone());
-        Ok(Store { path, tx, readers: Mutex::new(Vec::new()) })
+        Ok(Store { path, journal, journal_dir, tx, readers: Mutex::new(Vec::new()) })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Queues a request record, and the cache entry its answer makes, and waits until both
-    /// are committed (the writer keeps queue order, so one acknowledgement covers both).
-    pub async fn commit(&self, record: RequestRecord, cache: Option<CacheInsert>) -> Result<(), StoreError> {
+    /// Makes a request record durable (journal) and queues it, with the cache entry its answer
+    /// makes, for the next batched transaction.
+    pub async fn log(&self, record: RequestRecord, cache: Option<CacheInsert>) -> Result<(), StoreError> {
+        let appended = self.journal.append(&record).map_err(|source| StoreError::Journal { path: self.journal_dir.clone(), source })?;
         if let Some(entry) = cache {
-            self.tx.send((writer::Op::CacheInsert(Box::new(entry)), None)).await.map_err(|_| StoreError::WriterGone)?;
+            self.send(Op::CacheInsert(Box::new(entry))).await?;
         }
-        self.send_acked(writer::Op::Request(Box::new(record))).await
+        self.send(Op::Request(Box::new(record), Some(appended.segment))).await?;
+        if let Some(closed) = appended.closed {
+            self.send(Op::Close(closed)).await?;
+        }
+        Ok(())
     }
 
-    /// Counts a hit; not waited for.
-    pub async fn cache_hit(&self, key: [u8; 32], ts_ms: i64) {
-        let _ = self.tx.send((writer::Op::CacheHit { key, ts_ms }, None)).await;
+    /// Adds hit counts gathered in memory.
+    pub async fn cache_hits(&self, hits: Vec<([u8; 32], u64, i64)>) -> Result<(), StoreError> {
+        self.send(Op::CacheHits(hits)).await
     }
 
     pub async fn purge_expired(&self, now_ms: i64) -> Result<(), StoreError> {
-        self.send_acked(writer::Op::PurgeExpired { now_ms }).await
+        self.send(Op::PurgeExpired { now_ms }).await
     }
 
     /// Waits until everything queued so far is committed.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        self.send_acked(writer::Op::Barrier).await
-    }
-
-    async fn send_acked(&self, op: writer::Op) -> Result<(), StoreError> {
         let (ack, done) = oneshot::channel();
-        self.tx.send((op, Some(ack))).await.map_err(|_| StoreError::WriterGone)?;
+        self.tx.send((Op::Barrier, Some(ack))).await.map_err(|_| StoreError::WriterGone)?;
         match done.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(source)) => Err(StoreError::Sqlite { path: self.path.clone(), source }),
@@ -85,11 +106,12 @@ impl Store {
         }
     }
 
+    async fn send(&self, op: Op) -> Result<(), StoreError> {
+        self.tx.send((op, None)).await.map_err(|_| StoreError::WriterGone)
+    }
+
     /// Runs `f` on a pooled read connection on the blocking pool.
-    pub async fn read<T: Send + 'static>(
-        self: &std::sync::Arc<Self>,
-        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
-    ) -> Result<T, StoreError> {
+    pub async fn read<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static) -> Result<T, StoreError> {
         let store = self.clone();
         tokio::task::spawn_blocking(move || {
             let err = |source| StoreError::Sqlite { path: store.path.clone(), source };

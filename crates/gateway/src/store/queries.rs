@@ -70,6 +70,13 @@ pub struct StoredAnswer {
     pub expires_ms: Option<i64>,
 }
 
+impl StoredAnswer {
+    /// Approximate bytes held, for the in-memory cache's budget.
+    pub fn size(&self) -> usize {
+        self.response.len() + self.chunks.iter().flatten().map(|c| c.len() + 16).sum::<usize>() + self.provider.len() + self.model.len() + 64
+    }
+}
+
 pub fn stats(conn: &Connection) -> rusqlite::Result<Stats> {
     let mut stats = conn.query_row(
         "SELECT COUNT(*), COALESCE(SUM(cache LIKE 'hit-%'), 0), COALESCE(SUM(status >= 400), 0),

@@ -1,22 +1,26 @@
 //! The writer thread: drains the queue into batched transactions and acknowledges commits.
 
+use super::journal::Segment;
+use crate::cache::CacheStatus;
 use crate::wire::Usage;
 use bytes::Bytes;
 use rusqlite::{params, Connection, Transaction};
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many records share one transaction.
 const BATCH: usize = 512;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RequestRecord {
     pub id: String,
     pub ts_ms: i64,
     pub model_requested: String,
     pub provider: Option<String>,
     pub model: Option<String>,
-    pub cache: &'static str,
+    pub cache: CacheStatus,
     pub status: u16,
     pub latency_ms: f64,
     pub ttft_ms: Option<f64>,
@@ -32,7 +36,7 @@ pub struct RequestRecord {
     pub response_body: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AttemptRecord {
     pub provider: String,
     pub model: String,
@@ -57,9 +61,13 @@ pub struct CacheInsert {
 }
 
 pub(super) enum Op {
-    Request(Box<RequestRecord>),
+    /// A record and the journal segment holding it (none for records replayed at start-up).
+    Request(Box<RequestRecord>, Option<Arc<Segment>>),
+    /// A journal segment that takes no more records; removed once all of them are committed.
+    Close(Arc<Segment>),
     CacheInsert(Box<CacheInsert>),
-    CacheHit { key: [u8; 32], ts_ms: i64 },
+    /// Hit counts gathered since the last flush: key, hits, last hit time.
+    CacheHits(Vec<([u8; 32], u64, i64)>),
     PurgeExpired { now_ms: i64 },
     /// Writes nothing; its acknowledgement means everything before it is committed.
     Barrier,
@@ -81,8 +89,10 @@ pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: Pat
                     }
                 }
                 let result = write_batch(&mut conn, &batch);
-                if let Err(e) = &result {
-                    tracing::error!(db = %path.display(), error = %e, records = batch.len(), "could not write to the database");
+                match &result {
+                    // Committed records leave the journal; on failure they stay for replay.
+                    Ok(()) => settle_journal(&batch),
+                    Err(e) => tracing::error!(db = %path.display(), error = %e, records = batch.len(), "could not write to the database"),
                 }
                 for (_, ack) in batch {
                     if let Some(ack) = ack {
@@ -94,11 +104,27 @@ pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: Pat
         .expect("spawn the database writer thread");
 }
 
+fn settle_journal(batch: &[Msg]) {
+    let mut touched: Vec<&Arc<Segment>> = Vec::new();
+    for (op, _) in batch {
+        match op {
+            Op::Request(_, Some(segment)) => {
+                segment.committed(1);
+                touched.push(segment);
+            }
+            Op::Close(segment) => touched.push(segment),
+            _ => {}
+        }
+    }
+    touched.dedup_by(|a, b| Arc::ptr_eq(a, b));
+    touched.into_iter().for_each(|s| s.settle());
+}
+
 fn clone_error(e: &rusqlite::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(e.to_string().into())
 }
 
-fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<()> {
+pub(super) fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     for (op, _) in batch {
         write_op(&tx, op)?;
@@ -108,7 +134,7 @@ fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<()> {
 
 fn write_op(tx: &Transaction, op: &Op) -> rusqlite::Result<()> {
     match op {
-        Op::Request(r) => {
+        Op::Request(r, _) => {
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO requests (id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms,
                     stream, prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error,
@@ -116,7 +142,7 @@ fn write_op(tx: &Transaction, op: &Op) -> rusqlite::Result<()> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
             )?
             .execute(params![
-                r.id, r.ts_ms, r.model_requested, r.provider, r.model, r.cache, r.status, r.latency_ms, r.ttft_ms,
+                r.id, r.ts_ms, r.model_requested, r.provider, r.model, r.cache.as_str(), r.status, r.latency_ms, r.ttft_ms,
                 r.stream, r.usage.map(|u| u.prompt), r.usage.map(|u| u.completion), r.usage.map(|u| u.cached),
                 r.tokens_estimated, r.cost_usd, r.saved_usd, r.error, r.cache_key.as_ref().map(|k| &k[..]),
                 r.request_body, r.response_body
@@ -142,13 +168,16 @@ fn write_op(tx: &Transaction, op: &Op) -> rusqlite::Result<()> {
                 e.usage.completion, e.usage.cached, e.created_ms, e.expires_ms
             ])?;
         }
-        Op::CacheHit { key, ts_ms } => {
-            tx.prepare_cached("UPDATE cache_entries SET hits = hits + 1, last_hit_at = ?2 WHERE key = ?1")?.execute(params![&key[..], ts_ms])?;
+        Op::CacheHits(hits) => {
+            let mut update = tx.prepare_cached("UPDATE cache_entries SET hits = hits + ?2, last_hit_at = max(coalesce(last_hit_at, 0), ?3) WHERE key = ?1")?;
+            for (key, n, ts_ms) in hits {
+                update.execute(params![&key[..], n, ts_ms])?;
+            }
         }
         Op::PurgeExpired { now_ms } => {
             tx.prepare_cached("DELETE FROM cache_entries WHERE expires_at IS NOT NULL AND expires_at <= ?1")?.execute(params![now_ms])?;
         }
-        Op::Barrier => {}
+        Op::Barrier | Op::Close(_) => {}
     }
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! Token counts as upstreams report them in `usage`.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     /// All prompt tokens, including the provider-cached ones.
     pub prompt: u64,

@@ -56,7 +56,7 @@ impl Call {
             model_requested: self.params.model.clone(),
             provider: target.map(|t| t.provider.clone()),
             model: target.map(|t| t.model.clone()),
-            cache: cache.as_str(),
+            cache,
             status,
             latency_ms: self.started.elapsed().as_secs_f64() * 1e3,
             ttft_ms: None,
@@ -91,17 +91,16 @@ impl Call {
         (estimate, true)
     }
 
-    /// Commits the record (and cache entry) before the client sees the end of the answer, so
-    /// every answer a client received is in the log even if the process is killed next.
+    /// Logs the request (durably, before the client sees the end of the answer, so every
+    /// answer a client received is in the log even if the process is killed next) and makes
+    /// its answer visible to the cache at once.
     pub async fn commit(&self, record: RequestRecord, cache: Option<CacheInsert>) {
-        let remember = cache.as_ref().map(|c| (c.key, c.expires_ms));
-        match self.engine.store.commit(record, cache).await {
-            Ok(()) => {
-                if let Some((key, expires)) = remember {
-                    self.engine.cache.remember(&key, expires);
-                }
-            }
-            Err(e) => tracing::error!(request = %self.id, "request log write failed: {e}"),
+        if let Some(c) = &cache {
+            let answer = StoredAnswer { provider: c.provider.clone(), model: c.model.clone(), response: c.response.clone(), chunks: c.chunks.clone(), usage: c.usage, expires_ms: c.expires_ms };
+            self.engine.cache.insert(c.key, Arc::new(answer));
+        }
+        if let Err(e) = self.engine.store.log(record, cache).await {
+            tracing::error!(request = %self.id, "request log write failed: {e}");
         }
     }
 
@@ -124,7 +123,7 @@ impl Call {
         sluice_headers(response, &self.id, cache, target, money);
     }
 
-    pub async fn serve_hit(self, hit: StoredAnswer) -> Response {
+    pub async fn serve_hit(self, hit: Arc<StoredAnswer>) -> Response {
         let target = Target { provider: hit.provider.clone(), model: hit.model.clone() };
         let prices = &self.rt.prices;
         let saved = prices
@@ -141,7 +140,7 @@ impl Call {
         let mut response = if self.params.stream {
             sse_response(Body::from(replay(&hit, self.params.include_usage)))
         } else {
-            json_response(StatusCode::OK, hit.response)
+            json_response(StatusCode::OK, hit.response.clone())
         };
         self.decorate(&mut response, CacheStatus::HitExact, Some(&target), Some(Money { cost: Some(0.0), saved }));
         response
