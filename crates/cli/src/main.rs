@@ -7,6 +7,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// glibc's allocator showed up as a fifth of the proxy's CPU time under load and kept freed
+/// memory in per-thread arenas; mimalloc is faster and returns memory.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "sluice", version, about = "A local OpenAI-compatible gateway that cuts LLM spend")]
 struct Cli {

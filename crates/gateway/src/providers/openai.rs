@@ -16,6 +16,9 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 pub struct OpenAiCompatible {
     id: String,
     base_url: String,
+    /// Parsed once: URL parsing is a measurable share of a proxied call.
+    chat_url: reqwest::Url,
+    embeddings_url: reqwest::Url,
     key: Option<Secret>,
     /// Said when a call needs a key and there is none.
     missing_key_hint: Option<String>,
@@ -24,8 +27,11 @@ pub struct OpenAiCompatible {
 
 impl OpenAiCompatible {
     /// `missing_key_hint` is `Some` when this provider needs a key it does not have.
+    /// `base_url` was validated with the config, so it parses.
     pub fn new(id: String, base_url: &str, key: Option<Secret>, missing_key_hint: Option<String>, client: reqwest::Client) -> Self {
-        OpenAiCompatible { id, base_url: base_url.trim_end_matches('/').to_owned(), key, missing_key_hint, client }
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let url = |path: &str| reqwest::Url::parse(&format!("{base_url}{path}")).expect("validated base_url");
+        OpenAiCompatible { chat_url: url("/chat/completions"), embeddings_url: url("/embeddings"), id, base_url, key, missing_key_hint, client }
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, ProviderError> {
@@ -59,10 +65,10 @@ impl OpenAiCompatible {
         Err(ProviderError::Status { provider: self.id.clone(), status, body, retry_after })
     }
 
-    fn post(&self, path: &str, body: &Map<String, Value>) -> reqwest::RequestBuilder {
+    fn post(&self, url: &reqwest::Url, body: &Map<String, Value>) -> reqwest::RequestBuilder {
         let bytes = serde_json::to_vec(body).expect("a JSON map always serializes");
         self.client
-            .post(format!("{}{path}", self.base_url))
+            .post(url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(bytes)
     }
@@ -87,7 +93,7 @@ impl super::Provider for OpenAiCompatible {
 
     fn chat(&self, body: Map<String, Value>, stream: bool) -> BoxFuture<'_, Result<ChatReply, ProviderError>> {
         async move {
-            let response = self.send(self.post("/chat/completions", &body)).await?;
+            let response = self.send(self.post(&self.chat_url, &body)).await?;
             if !stream {
                 let bytes = response.bytes().await.map_err(|e| ProviderError::StreamCut { provider: self.id.clone(), detail: describe(&e) })?;
                 return Ok(ChatReply::Complete(bytes));
@@ -99,7 +105,7 @@ impl super::Provider for OpenAiCompatible {
 
     fn embeddings(&self, body: Map<String, Value>) -> BoxFuture<'_, Result<Bytes, ProviderError>> {
         async move {
-            let response = self.send(self.post("/embeddings", &body)).await?;
+            let response = self.send(self.post(&self.embeddings_url, &body)).await?;
             response.bytes().await.map_err(|e| ProviderError::StreamCut { provider: self.id.clone(), detail: describe(&e) })
         }
         .boxed()

@@ -96,7 +96,16 @@ impl Call {
     /// its answer visible to the cache at once.
     pub async fn commit(&self, record: RequestRecord, cache: Option<CacheInsert>) {
         if let Some(c) = &cache {
-            let answer = StoredAnswer { provider: c.provider.clone(), model: c.model.clone(), response: c.response.clone(), chunks: c.chunks.clone(), usage: c.usage, expires_ms: c.expires_ms };
+            // Copies: the upstream's bytes may be a window into a much larger read buffer, which
+            // a long-lived cache entry would otherwise keep alive.
+            let answer = StoredAnswer {
+                provider: c.provider.clone(),
+                model: c.model.clone(),
+                response: Bytes::copy_from_slice(&c.response),
+                chunks: c.chunks.as_ref().map(|chunks| chunks.iter().map(|b| Bytes::copy_from_slice(b)).collect()),
+                usage: c.usage,
+                expires_ms: c.expires_ms,
+            };
             self.engine.cache.insert(c.key, Arc::new(answer));
         }
         if let Err(e) = self.engine.store.log(record, cache).await {
