@@ -93,6 +93,9 @@ pub fn run(root: &Path) -> Result<()> {
     eprintln!("xtask: (b) throughput, 32 connections");
     let load = loadgen(&lg, &["throughput", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "32", "--seconds", "10"])?;
     let direct_load = loadgen(&lg, &["throughput", "--url", &direct_api, "--model", "ok", "--unique", "--conns", "32", "--seconds", "5"])?;
+    eprintln!("xtask: time to first token, streamed, 20 ms between upstream chunks");
+    let ttft_direct = loadgen(&lg, &["latency", "--url", &direct_api, "--model", "delay-20", "--unique", "--stream", "--requests", "200", "--warmup", "20"])?;
+    let ttft_proxied = loadgen(&lg, &["latency", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/delay-20", "--unique", "--stream", "--requests", "200", "--warmup", "20"])?;
     eprintln!("xtask: (c) exact-cache hits");
     let hits = loadgen(&lg, &["latency", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/ok", "--requests", REQUESTS])?;
     let loaded_rss = rss_mb(sluice.0.id())?;
@@ -104,6 +107,7 @@ pub fn run(root: &Path) -> Result<()> {
     println!("| (a) added latency, median | {:.3} ms ({direct_p50:.0} µs direct, {proxied_p50:.0} µs through Sluice) | ≤ 0.2 ms |", (proxied_p50 - direct_p50) / 1e3);
     println!("| (a) added latency, p99 | {:.3} ms ({direct_p99:.0} µs direct, {proxied_p99:.0} µs through Sluice) | ≤ 1 ms |", (proxied_p99 - direct_p99) / 1e3);
     println!("| (b) throughput, 32 connections, misses, log on | {:.0} req/s, p99 {:.2} ms, {} errors (mock alone: {:.0} req/s) | ≥ 10,000 req/s, p99 < 10 ms |", load["rps"].as_f64().unwrap_or(0.0), us(&load, "p99_us") / 1e3, load["errors"], direct_load["rps"].as_f64().unwrap_or(0.0));
+    println!("| streamed time to first token, median | {:.2} ms direct, {:.2} ms through Sluice | ≈ direct |", us(&ttft_direct, "p50_us") / 1e3, us(&ttft_proxied, "p50_us") / 1e3);
     println!("| (c) exact hit, median | {:.3} ms (p99 {:.3} ms) | ≤ 0.3 ms |", us(&hits, "p50_us") / 1e3, us(&hits, "p99_us") / 1e3);
     println!("| (d) idle RSS | {idle_rss:.1} MB (after the runs above: {loaded_rss:.1} MB) | ≤ 30 MB |");
     Ok(())

@@ -132,3 +132,87 @@ impl Store {
         .expect("database read task panicked")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::CacheStatus;
+    use std::io::Write;
+
+    fn record(id: &str) -> RequestRecord {
+        RequestRecord {
+            id: id.into(),
+            ts_ms: 1,
+            model_requested: "m".into(),
+            provider: Some("p".into()),
+            model: Some("m".into()),
+            cache: CacheStatus::Miss,
+            status: 200,
+            latency_ms: 1.0,
+            ttft_ms: None,
+            stream: false,
+            usage: None,
+            tokens_estimated: false,
+            cost_usd: None,
+            saved_usd: None,
+            error: None,
+            cache_key: Some([7; 32]),
+            attempts: vec![AttemptRecord { provider: "p".into(), model: "m".into(), status: Some(200), error: None, latency_ms: 1.0 }],
+            request_body: None,
+            response_body: None,
+        }
+    }
+
+    fn ids(store: &Arc<Store>, rt: &tokio::runtime::Runtime) -> Vec<String> {
+        let mut ids: Vec<String> = rt.block_on(store.read(|c| recent_requests(c, 1000, None))).unwrap().into_iter().map(|r| r.id).collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn journal_leftovers_are_replayed_and_a_torn_line_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("journal");
+        std::fs::create_dir_all(&journal).unwrap();
+        let mut f = std::fs::File::create(journal.join("000000000004.jsonl")).unwrap();
+        for id in ["a", "b"] {
+            writeln!(f, "{}", serde_json::to_string(&record(id)).unwrap()).unwrap();
+        }
+        write!(f, "{{\"id\": \"c\", \"ts_m").unwrap();
+        drop(f);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        assert_eq!(ids(&store, &rt), ["a", "b"]);
+        let left: Vec<_> = std::fs::read_dir(&journal).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        assert_eq!(left, ["000000000005.jsonl"], "replayed segments are gone; numbering continues");
+    }
+
+    #[test]
+    fn committed_records_leave_the_journal_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        rt.block_on(async {
+            let writers: Vec<_> = (0..8)
+                .map(|w| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        for i in 0..50 {
+                            store.log(record(&format!("{w}-{i:02}")), None).await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for w in writers {
+                w.await.unwrap();
+            }
+            store.flush().await.unwrap();
+        });
+        assert_eq!(ids(&store, &rt).len(), 400);
+        let stats = rt.block_on(store.read(stats)).unwrap();
+        assert_eq!((stats.requests, stats.upstream_calls), (400, 400));
+        drop(store);
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        assert_eq!(ids(&store, &rt).len(), 400);
+    }
+}

@@ -31,6 +31,9 @@ struct Target {
     /// A different prompt per request (cache misses); otherwise all requests are identical.
     #[arg(long)]
     unique: bool,
+    /// Ask for a stream and time the first chunk (time to first token) instead of the whole.
+    #[arg(long)]
+    stream: bool,
 }
 
 #[derive(Subcommand)]
@@ -77,7 +80,7 @@ impl Conn {
 
     async fn call(&mut self) -> anyhow::Result<Duration> {
         let text = if self.target.unique { format!("benchmark prompt number {}", COUNTER.fetch_add(1, Ordering::Relaxed)) } else { "benchmark prompt".to_owned() };
-        let body = json!({"model": self.target.model, "messages": [{"role": "user", "content": text}]}).to_string();
+        let body = json!({"model": self.target.model, "stream": self.target.stream, "messages": [{"role": "user", "content": text}]}).to_string();
         let request = Request::post(&self.path)
             .header("host", &self.host)
             .header("content-type", "application/json")
@@ -87,8 +90,14 @@ impl Conn {
         self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status();
-        response.into_body().collect().await?;
-        let took = started.elapsed();
+        let mut body = response.into_body();
+        let mut took = None;
+        while let Some(frame) = body.frame().await {
+            if took.is_none() && frame?.data_ref().is_some_and(|d| !d.is_empty()) {
+                took = Some(started.elapsed());
+            }
+        }
+        let took = if self.target.stream { took.unwrap_or_else(|| started.elapsed()) } else { started.elapsed() };
         anyhow::ensure!(status.is_success(), "status {status}");
         Ok(took)
     }
