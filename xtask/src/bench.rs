@@ -94,8 +94,8 @@ pub fn run(root: &Path) -> Result<()> {
     let load = loadgen(&lg, &["throughput", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "32", "--seconds", "10"])?;
     let direct_load = loadgen(&lg, &["throughput", "--url", &direct_api, "--model", "ok", "--unique", "--conns", "32", "--seconds", "5"])?;
     eprintln!("xtask: time to first token, streamed, 20 ms between upstream chunks");
-    let ttft_direct = loadgen(&lg, &["latency", "--url", &direct_api, "--model", "delay-20", "--unique", "--stream", "--requests", "200", "--warmup", "20"])?;
-    let ttft_proxied = loadgen(&lg, &["latency", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/delay-20", "--unique", "--stream", "--requests", "200", "--warmup", "20"])?;
+    let ttft_direct = loadgen(&lg, &["first-chunk", "--url", &direct_api, "--model", "delay-20"])?;
+    let ttft_proxied = loadgen(&lg, &["first-chunk", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/delay-20"])?;
     eprintln!("xtask: (c) exact-cache hits");
     let hits = loadgen(&lg, &["latency", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/ok", "--requests", REQUESTS])?;
     let loaded_rss = rss_mb(sluice.0.id())?;

@@ -31,9 +31,6 @@ struct Target {
     /// A different prompt per request (cache misses); otherwise all requests are identical.
     #[arg(long)]
     unique: bool,
-    /// Ask for a stream and time the first chunk (time to first token) instead of the whole.
-    #[arg(long)]
-    stream: bool,
 }
 
 #[derive(Subcommand)]
@@ -46,6 +43,14 @@ enum Mode {
         requests: usize,
         #[arg(long, default_value_t = 500)]
         warmup: usize,
+    },
+    /// Time to the first streamed `data:` event, on a new connection per request (read from
+    /// the raw socket, so no client library buffering hides when the bytes arrived).
+    FirstChunk {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
     },
     /// Many connections for a fixed time.
     Throughput {
@@ -80,7 +85,7 @@ impl Conn {
 
     async fn call(&mut self) -> anyhow::Result<Duration> {
         let text = if self.target.unique { format!("benchmark prompt number {}", COUNTER.fetch_add(1, Ordering::Relaxed)) } else { "benchmark prompt".to_owned() };
-        let body = json!({"model": self.target.model, "stream": self.target.stream, "messages": [{"role": "user", "content": text}]}).to_string();
+        let body = json!({"model": self.target.model, "messages": [{"role": "user", "content": text}]}).to_string();
         let request = Request::post(&self.path)
             .header("host", &self.host)
             .header("content-type", "application/json")
@@ -90,17 +95,43 @@ impl Conn {
         self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status();
-        let mut body = response.into_body();
-        let mut took = None;
-        while let Some(frame) = body.frame().await {
-            if took.is_none() && frame?.data_ref().is_some_and(|d| !d.is_empty()) {
-                took = Some(started.elapsed());
-            }
-        }
-        let took = if self.target.stream { took.unwrap_or_else(|| started.elapsed()) } else { started.elapsed() };
+        response.into_body().collect().await?;
+        let took = started.elapsed();
         anyhow::ensure!(status.is_success(), "status {status}");
         Ok(took)
     }
+}
+
+async fn first_chunk(target: &Target) -> anyhow::Result<Duration> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = target.url.strip_prefix("http://").ok_or_else(|| anyhow::anyhow!("only http:// URLs"))?;
+    let (host, base) = rest.split_once('/').map(|(h, p)| (h.to_owned(), format!("/{p}"))).unwrap_or((rest.to_owned(), String::new()));
+    let text = format!("first chunk {}", COUNTER.fetch_add(1, Ordering::Relaxed));
+    let body = json!({"model": target.model, "stream": true, "messages": [{"role": "user", "content": text}]}).to_string();
+    let request = format!(
+        "POST {base}/chat/completions HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        target.token,
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(&host).await?;
+    stream.set_nodelay(true)?;
+    let started = Instant::now();
+    stream.write_all(request.as_bytes()).await?;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 16384];
+    let mut first = None;
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+        if first.is_none() && seen.windows(5).any(|w| w == b"data:") {
+            first = Some(started.elapsed());
+        }
+    }
+    anyhow::ensure!(seen.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&seen[..seen.len().min(200)]));
+    first.ok_or_else(|| anyhow::anyhow!("no data event"))
 }
 
 fn summary(mut samples: Vec<Duration>) -> serde_json::Value {
@@ -121,6 +152,13 @@ async fn main() -> anyhow::Result<()> {
             let mut samples = Vec::with_capacity(requests);
             for _ in 0..requests {
                 samples.push(conn.call().await?);
+            }
+            println!("{}", summary(samples));
+        }
+        Mode::FirstChunk { target, requests } => {
+            let mut samples = Vec::with_capacity(requests);
+            for _ in 0..requests {
+                samples.push(first_chunk(&target).await?);
             }
             println!("{}", summary(samples));
         }

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use clap::Parser;
 use serde_json::{json, Value};
@@ -63,6 +64,11 @@ async fn main() -> anyhow::Result<()> {
         .with_state(mock);
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     println!("mock-upstream listening on http://{}", listener.local_addr()?);
+    // Like real API servers: without TCP_NODELAY, a chunk written after the headers on a
+    // pooled connection waits for the peer's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).await?;
     Ok(())
 }
