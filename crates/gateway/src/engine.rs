@@ -171,7 +171,7 @@ impl Engine {
                     }
                 }
                 ticks += 1;
-                if ticks % 1200 == 0 {
+                if ticks.is_multiple_of(1200) {
                     if let Err(e) = engine.store.purge_expired(crate::now_ms()).await {
                         tracing::warn!("could not purge expired cache entries: {e}");
                     }

@@ -5,6 +5,7 @@
 //! - `temperature` above `max_temperature` (default 1.0, the API's default): a caller who
 //!   turns sampling up wants a different answer each time;
 //! - `n > 1` unless `cache_multiple_choices`: the caller asked for several different samples.
+//!
 //! Clients may send `Cache-Control: no-cache` (skip the lookup, still store) or `no-store`.
 
 mod key;
@@ -181,14 +182,6 @@ impl ExactCache {
     /// Hit counts since the last call, for the database.
     pub fn take_hits(&self) -> Vec<([u8; 32], u64, i64)> {
         self.hits.lock().expect("hit count lock").drain().map(|(k, (n, ts))| (k, n, ts)).collect()
-    }
-
-    pub fn len(&self) -> usize {
-        self.index.lock().expect("cache index lock").len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[derive(Default)]
 pub struct Config {
     pub server: ServerConfig,
     pub providers: Vec<ProviderConfig>,
@@ -129,6 +130,7 @@ pub struct RouterConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[derive(Default)]
 pub struct LogConfig {
     /// Keep request and response bodies in the request log.
     pub store_bodies: bool,
@@ -166,25 +168,7 @@ impl Default for RouterConfig {
     }
 }
 
-impl Default for LogConfig {
-    fn default() -> Self {
-        LogConfig { store_bodies: false }
-    }
-}
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
-            providers: vec![],
-            routes: vec![],
-            prices: vec![],
-            cache: CacheConfig::default(),
-            router: RouterConfig::default(),
-            log: LogConfig::default(),
-        }
-    }
-}
 
 /// A config problem: which field, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

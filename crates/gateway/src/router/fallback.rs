@@ -56,7 +56,7 @@ pub async fn call_chat(
             Ok(r) => r,
             Err(_) => Err(ProviderError::Timeout { provider: target.provider.clone(), secs: route.timeout.as_secs() }),
         };
-        let latency_ms = started.elapsed().as_secs_f64() * 1e3;
+        let latency_ms = crate::elapsed_ms(started);
         match result {
             Ok(answer) => {
                 health.success(target);

@@ -15,11 +15,6 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
-    /// The last four characters, which the UI may show so a person can tell keys apart.
-    pub fn last4(&self) -> String {
-        let chars: Vec<char> = self.0.chars().collect();
-        chars[chars.len().saturating_sub(4)..].iter().collect()
-    }
     /// Removes the key from text that may leave the process (upstream error bodies echo it).
     pub fn redact(&self, text: &str) -> String {
         if self.0.len() >= 8 && text.contains(&*self.0) {
@@ -61,7 +56,6 @@ mod tests {
     fn secrets_never_print() {
         let s = Secret::new("sk-live-abcdef123456");
         assert_eq!(format!("{s:?}"), "Secret([redacted])");
-        assert_eq!(s.last4(), "3456");
         assert_eq!(s.redact("bad key sk-live-abcdef123456!"), "bad key [redacted]!");
     }
 }

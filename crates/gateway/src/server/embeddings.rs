@@ -49,7 +49,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         Ok(r) => r,
         Err(_) => Err(ProviderError::Timeout { provider: target.provider.clone(), secs: route.timeout.as_secs() }),
     };
-    let attempt_ms = attempt_started.elapsed().as_secs_f64() * 1e3;
+    let attempt_ms = crate::elapsed_ms(attempt_started);
     let (status, error, usage, response_bytes) = match &result {
         Ok(b) => {
             let usage = serde_json::from_slice::<Value>(b).ok().and_then(|v| v.get("usage").and_then(Usage::from_json));
@@ -66,7 +66,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         model: Some(target.model.clone()),
         cache: CacheStatus::Bypass,
         status,
-        latency_ms: started.elapsed().as_secs_f64() * 1e3,
+        latency_ms: crate::elapsed_ms(started),
         ttft_ms: None,
         stream: false,
         usage,

@@ -95,7 +95,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Loopback names and addresses, and the configured extra hosts; the port does not matter.
-pub fn host_allowed(host: &str, extra: &[String]) -> bool {
+fn host_allowed(host: &str, extra: &[String]) -> bool {
     let name = match host.strip_prefix('[') {
         Some(rest) => rest.split(']').next().unwrap_or(""),
         None => host.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(name, _)| name),

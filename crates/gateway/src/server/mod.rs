@@ -11,7 +11,6 @@ mod respond;
 mod token;
 
 pub use error::ApiError;
-pub use guard::host_allowed;
 
 use crate::config::{self, Config};
 use crate::secrets::{EnvKeys, KeySource};

@@ -17,7 +17,7 @@ pub async fn list_models(State(engine): State<Arc<Engine>>) -> Json<Value> {
     let rt = engine.runtime();
     let now = Instant::now();
     let cached = engine.model_lists.lock().expect("model list lock").clone();
-    let stale: Vec<_> = rt.providers.iter().filter(|(id, _)| !cached.get(*id).is_some_and(|(at, _)| now.duration_since(*at) < FRESH_FOR)).collect();
+    let stale: Vec<_> = rt.providers.iter().filter(|(id, _)| cached.get(*id).is_none_or(|(at, _)| now.duration_since(*at) >= FRESH_FOR)).collect();
     let fetched = futures::future::join_all(stale.into_iter().map(|(id, provider)| async move {
         match tokio::time::timeout(LIST_TIMEOUT, provider.models()).await {
             Ok(Ok(models)) => Some((id.clone(), models)),

@@ -68,10 +68,6 @@ impl Store {
         Ok(Store { path, journal, journal_dir, tx, readers: Mutex::new(Vec::new()) })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Makes a request record durable (journal) and queues it, with the cache entry its answer
     /// makes, for the next batched transaction.
     pub async fn log(&self, record: RequestRecord, cache: Option<CacheInsert>) -> Result<(), StoreError> {

@@ -76,10 +76,6 @@ impl ChunkAccumulator {
         text
     }
 
-    pub fn finished(&self) -> bool {
-        !self.choices.is_empty() && self.choices.iter().all(|c| c.finish_reason.is_some())
-    }
-
     pub fn into_completion(self) -> Value {
         let choices: Vec<Value> = self
             .choices
@@ -155,7 +151,6 @@ mod tests {
         ];
         let mut acc = ChunkAccumulator::default();
         chunks.iter().for_each(|c| acc.push(c));
-        assert!(acc.finished());
         assert_eq!(acc.usage(), Some(Usage { prompt: 3, completion: 2, cached: 0 }));
         let done = acc.into_completion();
         assert_eq!(done["choices"][0]["message"]["content"], "Hello");

@@ -58,7 +58,7 @@ impl Call {
             model: target.map(|t| t.model.clone()),
             cache,
             status,
-            latency_ms: self.started.elapsed().as_secs_f64() * 1e3,
+            latency_ms: crate::elapsed_ms(self.started),
             ttft_ms: None,
             stream: self.params.stream,
             usage: None,

@@ -44,7 +44,7 @@ pub fn respond(call: Call, target: Target, first: Option<Bytes>, rest: ChunkStre
     let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(BUFFER);
     let mut response = sse_response(Body::from_stream(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })));
     call.decorate(&mut response, call.cache_status(), Some(&target), None);
-    let ttft_ms = call.started.elapsed().as_secs_f64() * 1e3;
+    let ttft_ms = crate::elapsed_ms(call.started);
     tokio::spawn(pump(call, target, first, rest, attempts, tx, ttft_ms));
     response
 }
