@@ -171,9 +171,11 @@ impl Engine {
                     }
                 }
                 ticks += 1;
+                // Every ten minutes.
                 if ticks.is_multiple_of(1200) {
-                    if let Err(e) = engine.store.purge_expired(crate::now_ms()).await {
-                        tracing::warn!("could not purge expired cache entries: {e}");
+                    let retention = engine.runtime().config.log.retention_days;
+                    if let Err(e) = engine.store.purge(crate::now_ms(), retention).await {
+                        tracing::warn!("could not purge expired cache entries and old requests: {e}");
                     }
                 }
             }

@@ -130,10 +130,17 @@ pub struct RouterConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-#[derive(Default)]
 pub struct LogConfig {
     /// Keep request and response bodies in the request log.
     pub store_bodies: bool,
+    /// Requests older than this are deleted from the log; 0 keeps them forever.
+    pub retention_days: u32,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { store_bodies: false, retention_days: 90 }
+    }
 }
 
 fn yes() -> bool {

@@ -87,8 +87,10 @@ impl Store {
         self.send(Op::CacheHits(hits)).await
     }
 
-    pub async fn purge_expired(&self, now_ms: i64) -> Result<(), StoreError> {
-        self.send(Op::PurgeExpired { now_ms }).await
+    /// Drops expired cache entries and log records older than `retention_days` (0 = none).
+    pub async fn purge(&self, now_ms: i64, retention_days: u32) -> Result<(), StoreError> {
+        let requests_before_ms = (retention_days > 0).then(|| now_ms - i64::from(retention_days) * 86_400_000);
+        self.send(Op::Purge { now_ms, requests_before_ms }).await
     }
 
     /// Waits until everything queued so far is committed.
@@ -181,6 +183,26 @@ mod tests {
         assert_eq!(ids(&store, &rt), ["a", "b"]);
         let left: Vec<_> = std::fs::read_dir(&journal).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         assert_eq!(left, ["000000000005.jsonl"], "replayed segments are gone; numbering continues");
+    }
+
+    #[test]
+    fn purge_drops_old_requests_with_their_attempts() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let day = 86_400_000;
+        let now = 100 * day;
+        rt.block_on(async {
+            for (id, age_days) in [("old", 31), ("new", 29)] {
+                let mut r = record(id);
+                r.ts_ms = now - age_days * day;
+                store.log(r, None).await.unwrap();
+            }
+            store.purge(now, 30).await.unwrap();
+            store.flush().await.unwrap();
+        });
+        assert_eq!(ids(&store, &rt), ["new"]);
+        assert_eq!(rt.block_on(store.read(stats)).unwrap().upstream_calls, 1, "attempts go with their request");
     }
 
     #[test]

@@ -68,7 +68,8 @@ pub(super) enum Op {
     CacheInsert(Box<CacheInsert>),
     /// Hit counts gathered since the last flush: key, hits, last hit time.
     CacheHits(Vec<([u8; 32], u64, i64)>),
-    PurgeExpired { now_ms: i64 },
+    /// Drops expired cache entries and, when `requests_before_ms` is set, older log records.
+    Purge { now_ms: i64, requests_before_ms: Option<i64> },
     /// Writes nothing; its acknowledgement means everything before it is committed.
     Barrier,
 }
@@ -174,8 +175,11 @@ fn write_op(tx: &Transaction, op: &Op) -> rusqlite::Result<()> {
                 update.execute(params![&key[..], n, ts_ms])?;
             }
         }
-        Op::PurgeExpired { now_ms } => {
+        Op::Purge { now_ms, requests_before_ms } => {
             tx.prepare_cached("DELETE FROM cache_entries WHERE expires_at IS NOT NULL AND expires_at <= ?1")?.execute(params![now_ms])?;
+            if let Some(before) = requests_before_ms {
+                tx.prepare_cached("DELETE FROM requests WHERE ts < ?1")?.execute(params![before])?;
+            }
         }
         Op::Barrier | Op::Close(_) => {}
     }
