@@ -43,6 +43,7 @@ fn cargo() -> Command {
 /// Builds and starts the gateway (the desktop app joins here when it exists).
 fn run(root: &Path, rest: &[String]) -> Result<()> {
     sh(cargo().current_dir(root).args(["build", "--release", "--bin", "sluice"]))?;
+    let rest = rest.strip_prefix(&["--".to_owned()]).unwrap_or(rest);
     let mut serve = Command::new(root.join("target/release/sluice"));
     serve.arg("serve").args(rest);
     sh(&mut serve)
