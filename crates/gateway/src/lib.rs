@@ -5,6 +5,7 @@
 pub mod cache;
 pub mod config;
 mod engine;
+pub mod embed;
 pub mod pricing;
 pub mod providers;
 pub mod router;

@@ -1,0 +1,104 @@
+//! Sentence embeddings for the semantic cache: all-MiniLM-L6-v2 on the CPU through candle,
+//! computed the way sentence-transformers does (WordPiece, BERT, mean pooling over the real
+//! tokens, L2 normalisation). Tokens are not padded to the tokenizer file's fixed length:
+//! padding a 24-token query to 128 costs ~3× the time for the same vector.
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use std::path::{Path, PathBuf};
+use tokenizers::Tokenizer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error("embedding model in {dir}: {what}")]
+    Load { dir: PathBuf, what: String },
+    #[error("embedding failed: {0}")]
+    Run(String),
+}
+
+/// Turns texts into unit vectors whose dot product is their cosine similarity.
+pub trait Embedder: Send + Sync {
+    fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError>;
+}
+
+pub struct MiniLm {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+}
+
+impl MiniLm {
+    /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir`.
+    pub fn load(dir: &Path) -> Result<MiniLm, EmbedError> {
+        let fail = |what: String| EmbedError::Load { dir: dir.to_owned(), what };
+        let config: Config = std::fs::read_to_string(dir.join("config.json"))
+            .map_err(|e| fail(format!("cannot read config.json: {e}")))
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| fail(format!("config.json: {e}"))))?;
+        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json")).map_err(|e| fail(format!("tokenizer.json: {e}")))?;
+        tokenizer.with_padding(None);
+        tokenizer.with_truncation(Some(tokenizers::TruncationParams { max_length: 256, ..Default::default() })).map_err(|e| fail(format!("tokenizer truncation: {e}")))?;
+        let device = Device::Cpu;
+        // SAFETY: the weights file is memory-mapped read-only and not modified while mapped.
+        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join("model.safetensors")], DType::F32, &device) }.map_err(|e| fail(format!("model.safetensors: {e}")))?;
+        let model = BertModel::load(vb, &config).map_err(|e| fail(format!("model.safetensors does not fit config.json: {e}")))?;
+        Ok(MiniLm { model, tokenizer, device })
+    }
+}
+
+impl Embedder for MiniLm {
+    fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        let run = |e: candle_core::Error| EmbedError::Run(e.to_string());
+        let encoding = self.tokenizer.encode(text, true).map_err(|e| EmbedError::Run(e.to_string()))?;
+        let ids = Tensor::new(encoding.get_ids(), &self.device).and_then(|t| t.unsqueeze(0)).map_err(run)?;
+        let types = ids.zeros_like().map_err(run)?;
+        let hidden = self.model.forward(&ids, &types, None).map_err(run)?;
+        // One unpadded text: every token is real, so mean pooling is a plain mean.
+        let pooled = hidden.mean(1).and_then(|t| t.squeeze(0)).map_err(run)?;
+        let norm = pooled.sqr().and_then(|t| t.sum_all()).and_then(|t| t.sqrt()).map_err(run)?;
+        pooled.broadcast_div(&norm).and_then(|t| t.to_vec1::<f32>()).map_err(run)
+    }
+}
+
+/// Cosine similarity of two unit vectors.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    /// The test copy of the model, beside the checkout (../shared), or where the env points.
+    pub fn model_dir() -> PathBuf {
+        std::env::var_os("SLUICE_EMBED_MODEL_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/models/all-MiniLM-L6-v2"))
+    }
+
+    #[derive(Deserialize)]
+    struct Reference {
+        text: String,
+        embedding: Vec<f32>,
+    }
+
+    /// Reference vectors from tests/tools/minilm_reference.py, an independent numpy forward pass.
+    #[test]
+    fn matches_the_reference_vectors() {
+        let model = MiniLm::load(&model_dir()).unwrap();
+        let refs: Vec<Reference> = serde_json::from_str(include_str!("../../tests/fixtures/minilm-reference.json")).unwrap();
+        for r in &refs {
+            let v = model.embed(&r.text).unwrap();
+            assert_eq!(v.len(), 384);
+            let sim = cosine(&v, &r.embedding);
+            assert!(sim >= 0.999, "{:?}: cosine {sim} against the reference", r.text);
+        }
+    }
+
+    #[test]
+    fn a_missing_model_says_where_it_looked() {
+        let err = MiniLm::load(Path::new("/nonexistent/model")).err().unwrap().to_string();
+        assert!(err.contains("/nonexistent/model") && err.contains("config.json"), "{err}");
+    }
+}
