@@ -1,5 +1,7 @@
 //! `sluice`: the Sluice engine without the desktop app, for servers and CI.
 
+mod eval;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sluice_gateway::{Gateway, GatewayOptions};
@@ -23,6 +25,15 @@ struct Cli {
 enum Command {
     /// Run the gateway until SIGINT/SIGTERM, then drain in-flight requests and flush the log.
     Serve(ServeArgs),
+    /// Measure Sluice's decisions on labelled data.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// The semantic cache's decision on question pairs: precision, recall, false-hit rate.
+    Cache(eval::EvalCacheArgs),
 }
 
 #[derive(clap::Args)]
@@ -47,6 +58,7 @@ fn main() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("start the async runtime");
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
+        Command::Eval(EvalCommand::Cache(args)) => eval::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@
 //! Clients may send `Cache-Control: no-cache` (skip the lookup, still store) or `no-store`.
 
 mod key;
+pub mod semantic;
 
 pub use key::cache_key;
 

@@ -1,0 +1,89 @@
+//! `sluice eval cache`: runs the semantic cache's decision on labelled question pairs.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use serde_json::json;
+use sluice_gateway::cache::semantic::{decide, SemanticSettings};
+use sluice_gateway::embed::{Embedder, MiniLm};
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct EvalCacheArgs {
+    /// JSON lines `{"a", "b", "label"}`; label 1 = the same question.
+    #[arg(long)]
+    pairs: PathBuf,
+    /// The embedding model folder.
+    #[arg(long, env = "SLUICE_EMBED_MODEL_DIR")]
+    model_dir: PathBuf,
+    /// Override the similarity threshold.
+    #[arg(long)]
+    threshold: Option<f32>,
+    /// Only the first N pairs.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Thresholds to compare, comma-separated: one JSON line each, embeddings computed once.
+    #[arg(long, value_delimiter = ',', conflicts_with = "threshold")]
+    sweep: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+struct Pair {
+    a: String,
+    b: String,
+    label: u8,
+}
+
+pub fn run(args: EvalCacheArgs) -> Result<()> {
+    let file = std::fs::File::open(&args.pairs).with_context(|| format!("cannot open {}", args.pairs.display()))?;
+    let mut pairs = Vec::new();
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let pair: Pair = serde_json::from_str(&line).with_context(|| format!("{} line {}: expected {{\"a\", \"b\", \"label\"}}", args.pairs.display(), n + 1))?;
+        pairs.push(pair);
+        if args.limit.is_some_and(|l| pairs.len() >= l) {
+            break;
+        }
+    }
+    let model = MiniLm::load(&args.model_dir)?;
+    let mut vectors: HashMap<&str, Vec<f32>> = HashMap::new();
+    for (i, p) in pairs.iter().enumerate() {
+        for text in [&p.a, &p.b] {
+            if !vectors.contains_key(text.as_str()) {
+                vectors.insert(text, model.embed(text)?);
+            }
+        }
+        if (i + 1) % 1000 == 0 {
+            eprintln!("sluice eval: embedded {} of {} pairs", i + 1, pairs.len());
+        }
+    }
+    let thresholds = if args.sweep.is_empty() { vec![args.threshold.unwrap_or(SemanticSettings::default().threshold)] } else { args.sweep.clone() };
+    for threshold in thresholds {
+        let settings = SemanticSettings { threshold };
+        let (mut tp, mut fp, mut tn, mut fn_) = (0u64, 0u64, 0u64, 0u64);
+        for p in &pairs {
+            let hit = decide(&settings, &p.a, &vectors[p.a.as_str()], &p.b, &vectors[p.b.as_str()]).is_ok();
+            match (hit, p.label == 1) {
+                (true, true) => tp += 1,
+                (true, false) => fp += 1,
+                (false, false) => tn += 1,
+                (false, true) => fn_ += 1,
+            }
+        }
+        let ratio = |n: u64, d: u64| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+        let out = json!({
+            "precision": ratio(tp, tp + fp),
+            "recall": ratio(tp, tp + fn_),
+            "fpr": ratio(fp, fp + tn),
+            "pairs": pairs.len(),
+            "true_hits": tp, "false_hits": fp, "true_misses": tn, "false_misses": fn_,
+            "settings": { "threshold": (f64::from(settings.threshold) * 1e4).round() / 1e4, "model_dir": args.model_dir.display().to_string() },
+        });
+        println!("{out}");
+    }
+    Ok(())
+}

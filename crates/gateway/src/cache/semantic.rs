@@ -1,0 +1,168 @@
+//! The semantic-cache decision: may the answer stored for question `a` answer question `b`?
+//!
+//! First the embeddings must be close (cosine ≥ threshold); then the candidate must survive
+//! checks for the classic false hits, which embeddings barely see: different numbers, quoted
+//! strings, URLs, code identifiers, negation, swapped direction ("from A to B" vs "from B to
+//! A") and changed time words. A wrong hit answers a different question, so every check errs
+//! towards a miss. `sluice eval cache` runs this same function.
+
+use crate::embed::cosine;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SemanticSettings {
+    /// Minimum cosine similarity of the two questions' embeddings.
+    pub threshold: f32,
+}
+
+impl Default for SemanticSettings {
+    fn default() -> Self {
+        SemanticSettings { threshold: 0.95 }
+    }
+}
+
+/// Why a candidate was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Dissimilar,
+    Numbers,
+    Quoted,
+    Urls,
+    Identifiers,
+    Negation,
+    Direction,
+    Time,
+}
+
+pub fn decide(settings: &SemanticSettings, a: &str, a_vec: &[f32], b: &str, b_vec: &[f32]) -> Result<(), Refusal> {
+    if cosine(a_vec, b_vec) < settings.threshold {
+        return Err(Refusal::Dissimilar);
+    }
+    verify(a, b)
+}
+
+/// The checks that do not need embeddings.
+pub fn verify(a: &str, b: &str) -> Result<(), Refusal> {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    let checks: [(Refusal, fn(&str) -> BTreeSet<String>); 6] = [
+        (Refusal::Numbers, numbers),
+        (Refusal::Quoted, quoted),
+        (Refusal::Urls, urls),
+        (Refusal::Identifiers, identifiers),
+        (Refusal::Direction, directions),
+        (Refusal::Time, time_words),
+    ];
+    for (refusal, extract) in checks {
+        if extract(&a) != extract(&b) {
+            return Err(refusal);
+        }
+    }
+    if negations(&a) % 2 != negations(&b) % 2 {
+        return Err(Refusal::Negation);
+    }
+    Ok(())
+}
+
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '_' || c == '.' || c == '-')).map(|w| w.trim_matches(|c| c == '.' || c == '-' || c == '\'')).filter(|w| !w.is_empty())
+}
+
+/// Numbers, with spelled-out small ones, so "3" and "three" agree.
+fn numbers(text: &str) -> BTreeSet<String> {
+    const SPELLED: &[&str] = &["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "thousand", "million", "billion", "half", "twice", "double"];
+    words(text)
+        .filter_map(|w| {
+            if w.chars().any(|c| c.is_ascii_digit()) {
+                Some(w.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect::<String>().trim_end_matches(".0").to_owned())
+            } else {
+                SPELLED.iter().position(|s| *s == w).map(|i| match i {
+                    0..=12 => i.to_string(),
+                    _ => w.to_owned(),
+                })
+            }
+        })
+        .collect()
+}
+
+fn quoted(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for q in ['"', '`', '“'] {
+        let close = if q == '“' { '”' } else { q };
+        let mut rest = text;
+        while let Some(start) = rest.find(q) {
+            let after = &rest[start + q.len_utf8()..];
+            let Some(end) = after.find(close) else { break };
+            out.insert(after[..end].trim().to_owned());
+            rest = &after[end + close.len_utf8()..];
+        }
+    }
+    out
+}
+
+fn urls(text: &str) -> BTreeSet<String> {
+    text.split_whitespace().filter(|w| w.contains("://") || w.starts_with("www.")).map(|w| w.trim_end_matches(|c: char| ".,;:!?)".contains(c)).to_owned()).collect()
+}
+
+/// snake_case, dotted.names, calls(), and words mixing letters with inner capitals (checked on
+/// the original casing would be better; lowercased text keeps `_`, `.` and `()` signals).
+fn identifiers(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| c.is_whitespace() || ",;:!?\"'`".contains(c))
+        .map(|w| w.trim_end_matches('.'))
+        .filter(|w| {
+            let inner_dot = w.trim_matches('.').contains('.') && !w.chars().all(|c| c.is_ascii_digit() || c == '.');
+            (w.contains('_') || w.contains("()") || w.contains("::") || inner_dot) && w.chars().any(char::is_alphabetic)
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+fn negations(text: &str) -> usize {
+    const NEGATIONS: &[&str] = &["not", "no", "never", "without", "cannot", "nobody", "nothing", "neither", "nor", "none"];
+    words(text).filter(|w| NEGATIONS.contains(w) || w.ends_with("n't")).count()
+}
+
+/// Ordered (source, destination) pairs from "from X to Y" and "X to Y" with X and Y single
+/// words (currencies, languages, units); "usd to jpy" and "jpy to usd" differ.
+fn directions(text: &str) -> BTreeSet<String> {
+    let w: Vec<&str> = words(text).collect();
+    let mut out = BTreeSet::new();
+    for i in 1..w.len().saturating_sub(1) {
+        if matches!(w[i], "to" | "into" | "vs" | "versus" | "than") {
+            out.insert(format!("{}>{}", w[i - 1], w[i + 1]));
+        }
+    }
+    out
+}
+
+fn time_words(text: &str) -> BTreeSet<String> {
+    const TIME: &[&str] = &[
+        "today", "yesterday", "tomorrow", "tonight", "now", "current", "currently", "latest", "recent", "last", "next", "this", "ago",
+        "before", "after", "morning", "evening", "week", "month", "year", "weekend", "monday", "tuesday", "wednesday", "thursday", "friday",
+        "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    ];
+    words(text).filter(|w| TIME.contains(w)).map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classic_false_hits_are_refused() {
+        assert_eq!(verify("exchange rate from USD to JPY", "exchange rate from JPY to USD"), Err(Refusal::Direction));
+        assert_eq!(verify("Split a €20 bill three ways", "Split a €25 bill three ways"), Err(Refusal::Numbers));
+        assert_eq!(verify("Is coffee good for you?", "Is coffee not good for you?"), Err(Refusal::Negation));
+        assert_eq!(verify("What is the weather today?", "What was the weather yesterday?"), Err(Refusal::Time));
+        assert_eq!(verify("What does `os.path.join` do?", "What does `os.path.split` do?"), Err(Refusal::Quoted));
+        assert_eq!(verify("Summarize https://a.com/x", "Summarize https://a.com/y"), Err(Refusal::Urls));
+        assert_eq!(verify("Why does my_func fail?", "Why does other_func fail?"), Err(Refusal::Identifiers));
+    }
+
+    #[test]
+    fn rephrasings_pass() {
+        assert_eq!(verify("How do I reverse a list in Python?", "How can I reverse a Python list?"), Ok(()));
+        assert_eq!(verify("Split a bill 3 ways", "split the bill three ways"), Ok(()));
+        assert_eq!(verify("What's the capital of France?", "What is the capital city of France?"), Ok(()));
+    }
+}

@@ -1,0 +1,34 @@
+"""`sluice eval cache`: the semantic decision on labelled pairs, as one JSON object."""
+
+import json
+import subprocess
+
+from conftest import ROOT, _bin
+
+MODEL = ROOT.parent / "shared" / "models" / "all-MiniLM-L6-v2"
+PAIRS = [
+    {"a": "exchange rate from USD to JPY", "b": "exchange rate from JPY to USD", "label": 0},
+    {"a": "How do I split a €20 bill three ways?", "b": "How do I split a €25 bill three ways?", "label": 0},
+    {"a": "What is the capital of France?", "b": "What's the capital city of France?", "label": 1},
+    {"a": "How do I learn to cook?", "b": "Which car should I buy?", "label": 0},
+]
+
+
+def test_eval_cache_reports_the_decision(tmp_path):
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("\n".join(json.dumps(p) for p in PAIRS) + "\n")
+    out = subprocess.run([_bin("SLUICE_BIN", "sluice"), "eval", "cache", "--pairs", str(pairs), "--model-dir", str(MODEL), "--threshold", "0.9"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["pairs"] == 4
+    assert result["false_hits"] == 0, "hard negatives never hit"
+    assert result["true_hits"] == 1 and result["precision"] == 1.0 and result["recall"] == 1.0 and result["fpr"] == 0.0
+    assert result["settings"]["threshold"] == 0.9
+
+
+def test_eval_names_a_bad_line(tmp_path):
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"a": "x", "b": "y", "label": 1}\n{"a": "x"}\n')
+    out = subprocess.run([_bin("SLUICE_BIN", "sluice"), "eval", "cache", "--pairs", str(pairs), "--model-dir", str(MODEL)], capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "line 2" in out.stderr
