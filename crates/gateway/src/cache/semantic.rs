@@ -42,10 +42,13 @@ pub fn decide(settings: &SemanticSettings, a: &str, a_vec: &[f32], b: &str, b_ve
     verify(a, b)
 }
 
+/// Pulls out the parts of a question that must match exactly.
+type Extract = fn(&str) -> BTreeSet<String>;
+
 /// The checks that do not need embeddings.
 pub fn verify(a: &str, b: &str) -> Result<(), Refusal> {
     let (a, b) = (a.to_lowercase(), b.to_lowercase());
-    let checks: [(Refusal, fn(&str) -> BTreeSet<String>); 6] = [
+    let checks: [(Refusal, Extract); 6] = [
         (Refusal::Numbers, numbers),
         (Refusal::Quoted, quoted),
         (Refusal::Urls, urls),

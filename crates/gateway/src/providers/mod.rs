@@ -10,8 +10,30 @@ pub use openai::OpenAiCompatible;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use std::time::Duration;
+
+/// A client's request body addressed to one upstream model. Serializes as the body with
+/// `model` replaced, without copying the body: conversations can be large and every attempt of
+/// a fallback chain would otherwise clone them.
+#[derive(Clone, Copy)]
+pub struct UpstreamRequest<'a> {
+    pub body: &'a Map<String, Value>,
+    pub model: &'a str,
+}
+
+impl Serialize for UpstreamRequest<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let others = self.body.iter().filter(|(k, _)| k.as_str() != "model");
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("model", self.model)?;
+        for (k, v) in others {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
 
 /// What an upstream answered to a chat request.
 pub enum ChatReply {
@@ -74,10 +96,10 @@ pub trait Provider: Send + Sync {
 
     /// Sends a chat request (OpenAI format, `model` already the upstream's name). Resolves
     /// when the answer starts: the whole body, or a stream whose items arrive as sent.
-    fn chat(&self, body: Map<String, Value>, stream: bool) -> BoxFuture<'_, Result<ChatReply, ProviderError>>;
+    fn chat<'a>(&'a self, request: UpstreamRequest<'a>, stream: bool) -> BoxFuture<'a, Result<ChatReply, ProviderError>>;
 
     /// `POST /embeddings`, OpenAI format both ways.
-    fn embeddings(&self, body: Map<String, Value>) -> BoxFuture<'_, Result<Bytes, ProviderError>>;
+    fn embeddings<'a>(&'a self, request: UpstreamRequest<'a>) -> BoxFuture<'a, Result<Bytes, ProviderError>>;
 
     /// The upstream's model ids.
     fn models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>>;
@@ -96,6 +118,13 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upstream_request_replaces_the_model() {
+        let body: Map<String, Value> = serde_json::from_str(r#"{"model": "fast", "messages": [], "x": 1}"#).unwrap();
+        let out: Value = serde_json::to_value(UpstreamRequest { body: &body, model: "gpt-4o-mini" }).unwrap();
+        assert_eq!(out, serde_json::json!({"model": "gpt-4o-mini", "messages": [], "x": 1}));
+    }
 
     #[test]
     fn retry_after_forms() {

@@ -1,13 +1,13 @@
 //! OpenAI and every OpenAI-compatible API (Groq, Mistral, DeepSeek, Together, Fireworks,
 //! OpenRouter, xAI, Ollama, LM Studio, …): requests and responses pass through unchanged.
 
-use super::{parse_retry_after, ChatReply, ProviderError};
+use super::{parse_retry_after, ChatReply, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
 use crate::wire::SseDecoder;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::VecDeque;
 
 /// Upstream error bodies kept for the client are capped: they are meant to be read, not stored.
@@ -65,8 +65,8 @@ impl OpenAiCompatible {
         Err(ProviderError::Status { provider: self.id.clone(), status, body, retry_after })
     }
 
-    fn post(&self, url: &reqwest::Url, body: &Map<String, Value>) -> reqwest::RequestBuilder {
-        let bytes = serde_json::to_vec(body).expect("a JSON map always serializes");
+    fn post(&self, url: &reqwest::Url, request: UpstreamRequest<'_>) -> reqwest::RequestBuilder {
+        let bytes = serde_json::to_vec(&request).expect("a JSON map always serializes");
         self.client
             .post(url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -91,9 +91,10 @@ impl super::Provider for OpenAiCompatible {
         &self.id
     }
 
-    fn chat(&self, body: Map<String, Value>, stream: bool) -> BoxFuture<'_, Result<ChatReply, ProviderError>> {
+    fn chat<'a>(&'a self, request: UpstreamRequest<'a>, stream: bool) -> BoxFuture<'a, Result<ChatReply, ProviderError>> {
+        let post = self.post(&self.chat_url, request);
         async move {
-            let response = self.send(self.post(&self.chat_url, &body)).await?;
+            let response = self.send(post).await?;
             if !stream {
                 let bytes = response.bytes().await.map_err(|e| ProviderError::StreamCut { provider: self.id.clone(), detail: describe(&e) })?;
                 return Ok(ChatReply::Complete(bytes));
@@ -103,9 +104,10 @@ impl super::Provider for OpenAiCompatible {
         .boxed()
     }
 
-    fn embeddings(&self, body: Map<String, Value>) -> BoxFuture<'_, Result<Bytes, ProviderError>> {
+    fn embeddings<'a>(&'a self, request: UpstreamRequest<'a>) -> BoxFuture<'a, Result<Bytes, ProviderError>> {
+        let post = self.post(&self.embeddings_url, request);
         async move {
-            let response = self.send(self.post(&self.embeddings_url, &body)).await?;
+            let response = self.send(post).await?;
             response.bytes().await.map_err(|e| ProviderError::StreamCut { provider: self.id.clone(), detail: describe(&e) })
         }
         .boxed()

@@ -8,7 +8,7 @@
 
 use super::{Health, Route, Target};
 use crate::config::RouterConfig;
-use crate::providers::{ChatReply, ChunkStream, Provider, ProviderError};
+use crate::providers::{ChatReply, ChunkStream, Provider, ProviderError, UpstreamRequest};
 use crate::store::AttemptRecord;
 use bytes::Bytes;
 use futures::StreamExt;
@@ -49,10 +49,9 @@ pub async fn call_chat(
             i += 1;
             continue;
         };
-        let mut upstream_body = body.clone();
-        upstream_body.insert("model".into(), Value::String(target.model.clone()));
+        let request = UpstreamRequest { body, model: &target.model };
         let started = Instant::now();
-        let result = match tokio::time::timeout(route.timeout, start(provider.as_ref(), upstream_body, stream)).await {
+        let result = match tokio::time::timeout(route.timeout, start(provider.as_ref(), request, stream)).await {
             Ok(r) => r,
             Err(_) => Err(ProviderError::Timeout { provider: target.provider.clone(), secs: route.timeout.as_secs() }),
         };
@@ -93,8 +92,8 @@ pub async fn call_chat(
 }
 
 /// One attempt, up to the first chunk of a stream.
-async fn start(provider: &dyn Provider, body: Map<String, Value>, stream: bool) -> Result<Answer, ProviderError> {
-    match provider.chat(body, stream).await? {
+async fn start(provider: &dyn Provider, request: UpstreamRequest<'_>, stream: bool) -> Result<Answer, ProviderError> {
+    match provider.chat(request, stream).await? {
         ChatReply::Complete(bytes) => Ok(Answer::Complete(bytes)),
         ChatReply::Stream(mut rest) => match rest.next().await {
             Some(Ok(first)) => Ok(Answer::Stream { first: Some(first), rest }),

@@ -6,7 +6,7 @@ use super::body::{parse_object, read_body};
 use super::respond::{json_response, new_request_id, sluice_headers, Money};
 use super::error::{upstream_error, ApiError};
 use crate::cache::CacheStatus;
-use crate::providers::ProviderError;
+use crate::providers::{ProviderError, UpstreamRequest};
 use crate::store::{AttemptRecord, RequestRecord};
 use crate::wire::Usage;
 use crate::Engine;
@@ -28,7 +28,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
     let started = Instant::now();
     let rt = engine.runtime();
     let bytes = read_body(body, &headers, rt.config.server.max_body_bytes).await.map_err(IntoResponse::into_response)?;
-    let mut body = parse_object(&bytes).map_err(IntoResponse::into_response)?;
+    let body = parse_object(&bytes).map_err(IntoResponse::into_response)?;
     let model = match body.get("model") {
         Some(Value::String(m)) if !m.is_empty() => m.clone(),
         _ => return Err(ApiError::invalid_param("model", "`model` is required: an embedding model name or \"provider/model\"").into_response()),
@@ -40,12 +40,11 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
     let order = engine.health.order(&route.targets, Instant::now());
     let target = route.targets[order[0]].clone();
     let provider = rt.providers.get(&target.provider).cloned().ok_or_else(|| ApiError::internal(format!("provider `{}` is not running", target.provider)).into_response())?;
-    body.insert("model".into(), Value::String(target.model.clone()));
 
     let id = new_request_id();
     let ts_ms = crate::now_ms();
     let attempt_started = Instant::now();
-    let result = match tokio::time::timeout(route.timeout, provider.embeddings(body)).await {
+    let result = match tokio::time::timeout(route.timeout, provider.embeddings(UpstreamRequest { body: &body, model: &target.model })).await {
         Ok(r) => r,
         Err(_) => Err(ProviderError::Timeout { provider: target.provider.clone(), secs: route.timeout.as_secs() }),
     };

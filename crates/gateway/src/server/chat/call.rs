@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -27,8 +27,9 @@ pub struct Call {
     pub params: ChatParams,
     pub route: Route,
     pub plan: Option<CachePlan>,
-    /// The request's messages, for token estimates when the upstream reports no usage.
-    pub messages: Value,
+    /// The request as sent upstream (shared, not copied), for token estimates when the
+    /// upstream reports no usage.
+    pub body: Arc<Map<String, Value>>,
     /// Kept only when `log.store_bodies` is on.
     pub request_body: Option<String>,
 }
@@ -86,8 +87,8 @@ impl Call {
         if let Some(u) = reported {
             return (u, false);
         }
-        let messages = self.messages.clone();
-        let estimate = tokio::task::spawn_blocking(move || estimate_usage(&messages, &output)).await.unwrap_or_default();
+        let body = self.body.clone();
+        let estimate = tokio::task::spawn_blocking(move || estimate_usage(body.get("messages").unwrap_or(&Value::Null), &output)).await.unwrap_or_default();
         (estimate, true)
     }
 

@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use call::Call;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -38,10 +38,16 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         .resolve(&params.model, &rt.prices)
         .map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
     let plan = CachePlan::new(&route.cache, &headers, &body, &route.identity);
+    if params.stream {
+        // Ask for usage even when the client did not, to price the call; the usage-only chunk
+        // is withheld from clients that did not ask for it.
+        body.insert("stream_options".into(), json!({ "include_usage": true }));
+    }
+    let body = Arc::new(body);
     let store_bodies = rt.config.log.store_bodies;
     let call = Call {
         request_body: store_bodies.then(|| String::from_utf8_lossy(&bytes).into_owned()),
-        messages: body.get("messages").cloned().unwrap_or(Value::Null),
+        body: body.clone(),
         engine: engine.clone(),
         rt: rt.clone(),
         id: new_request_id(),
@@ -55,11 +61,6 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         if let Some(hit) = engine.cache.get(plan.key, call.ts_ms).await {
             return Ok(call.serve_hit(hit).await);
         }
-    }
-    if call.params.stream {
-        // Ask for usage even when the client did not, to price the call; the usage-only chunk
-        // is withheld from clients that did not ask for it.
-        body.insert("stream_options".into(), json!({ "include_usage": true }));
     }
     let mut attempts = Vec::new();
     let result = call_chat(&rt.providers, &engine.health, &rt.config.router, &call.route, &body, call.params.stream, &mut attempts).await;
