@@ -4,7 +4,7 @@
 
 use super::body::{parse_object, read_body};
 use super::respond::{json_response, new_request_id, sluice_headers, Money};
-use super::error::{upstream_error, ApiError};
+use super::error::{provider_error, ApiError};
 use crate::cache::CacheStatus;
 use crate::providers::{ProviderError, UpstreamRequest};
 use crate::store::{AttemptRecord, RequestRecord};
@@ -49,12 +49,9 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         Err(_) => Err(ProviderError::Timeout { provider: target.provider.clone(), secs: route.timeout.as_secs() }),
     };
     let attempt_ms = crate::elapsed_ms(attempt_started);
-    let (status, error, usage, response_bytes) = match &result {
-        Ok(b) => {
-            let usage = serde_json::from_slice::<Value>(b).ok().and_then(|v| v.get("usage").and_then(Usage::from_json));
-            (200, None, usage, Some(b.clone()))
-        }
-        Err(e) => (e.client_status(), Some(e.to_string()), None, None),
+    let (status, error, usage) = match &result {
+        Ok(b) => (200, None, serde_json::from_slice::<Value>(b).ok().and_then(|v| v.get("usage").and_then(Usage::from_json))),
+        Err(e) => (e.client_status(), Some(e.to_string()), None),
     };
     let cost = usage.and_then(|u| rt.prices.cost(&target.provider, &target.model, u));
     let record = RequestRecord {
@@ -81,11 +78,9 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
     if let Err(e) = engine.store.log(record, None).await {
         tracing::error!(request = %id, "request log write failed: {e}");
     }
-    let mut response = match (result, response_bytes) {
-        (Ok(_), Some(bytes)) => json_response(StatusCode::OK, bytes),
-        (Err(ProviderError::Status { provider, status, body, .. }), _) => upstream_error(&provider, status, &body),
-        (Err(e), _) => ApiError::new(StatusCode::from_u16(e.client_status()).unwrap_or(StatusCode::BAD_GATEWAY), "upstream_error", e.to_string()).into_response(),
-        (Ok(_), None) => unreachable!("a successful call always has a body"),
+    let mut response = match result {
+        Ok(bytes) => json_response(StatusCode::OK, bytes),
+        Err(e) => provider_error(&e, e.to_string()),
     };
     sluice_headers(&mut response, &id, CacheStatus::Bypass, Some(&target), Some(Money { cost, saved: cost.map(|_| 0.0) }));
     Ok(response)

@@ -47,6 +47,15 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The client's answer to a failed upstream call: the upstream's own error as it is, else
+/// `message` with the status the failure maps to.
+pub fn provider_error(error: &crate::providers::ProviderError, message: String) -> Response {
+    match error {
+        crate::providers::ProviderError::Status { provider, status, body, .. } => upstream_error(provider, *status, body),
+        other => ApiError::new(StatusCode::from_u16(other.client_status()).unwrap_or(StatusCode::BAD_GATEWAY), "upstream_error", message).into_response(),
+    }
+}
+
 /// An upstream's own error, passed on with its status. Bodies already in the OpenAI shape go
 /// through untouched; anything else is wrapped so clients can parse it.
 pub fn upstream_error(provider: &str, status: u16, body: &Bytes) -> Response {

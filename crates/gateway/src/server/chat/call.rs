@@ -5,14 +5,14 @@ use crate::cache::{CachePlan, CacheStatus};
 use crate::pricing::estimate_usage;
 use crate::providers::ProviderError;
 use crate::router::{Route, Target};
-use crate::server::error::{upstream_error, ApiError};
+use crate::server::error::provider_error;
 use crate::server::respond::{json_response, sluice_headers, sse_response, Money};
 use crate::store::{AttemptRecord, CacheInsert, RequestRecord, StoredAnswer};
 use crate::wire::{completion_to_chunks, sse_data, Usage, SSE_DONE};
 use crate::{Engine, Runtime};
 use axum::body::Body;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -190,16 +190,11 @@ impl Call {
         record.attempts = attempts;
         let tried = record.attempts.len();
         self.commit(record, None).await;
-        let mut response = match &error {
-            ProviderError::Status { provider, status, body, .. } => upstream_error(provider, *status, body),
-            other => {
-                let mut message = other.to_string();
-                if tried > 1 {
-                    message = format!("all {tried} targets of `{}` failed; the last: {message}", self.params.model);
-                }
-                ApiError::new(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), "upstream_error", message).into_response()
-            }
+        let message = match tried {
+            0 | 1 => error.to_string(),
+            _ => format!("all {tried} targets of `{}` failed; the last: {error}", self.params.model),
         };
+        let mut response = provider_error(&error, message);
         self.decorate(&mut response, cache, None, None);
         response
     }
