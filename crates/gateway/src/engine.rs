@@ -7,11 +7,13 @@ use crate::config::{self, Config, ConfigWatcher, FieldError, ProviderKind};
 use crate::pricing::PriceTable;
 use crate::providers::{OpenAiCompatible, Provider};
 use crate::router::{Health, Routes};
-use crate::secrets::KeySource;
+use crate::secrets::Keys;
 use crate::store::Store;
 use arc_swap::ArcSwap;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,13 +26,13 @@ pub struct Runtime {
 }
 
 impl Runtime {
-    pub fn build(config: Config, keys: &dyn KeySource, client: &reqwest::Client) -> Runtime {
+    pub fn build(config: Config, keys: &Keys, client: &reqwest::Client) -> Runtime {
         let mut providers: HashMap<String, Arc<dyn Provider>> = HashMap::new();
         for p in config.providers.iter().filter(|p| p.enabled) {
             let preset = config::preset(&p.id);
             let base_url = p.base_url.as_deref().or(preset.map(|x| x.base_url)).expect("validated: base_url or preset");
-            let key_env = p.api_key_env.as_deref().or(preset.and_then(|x| x.key_env));
-            let key = keys.key(&p.id, key_env);
+            let key_env = p.key_env();
+            let key = keys.key(&p.id, key_env).map(|(secret, _)| secret);
             let missing_key_hint = match (&key, key_env) {
                 (None, Some(var)) => Some(format!("set {var}, or add the key in Sluice's Providers page")),
                 _ => None,
@@ -51,8 +53,18 @@ pub struct EngineOptions {
     pub data_dir: PathBuf,
     /// The config file; created on the first change through the admin API.
     pub config_path: PathBuf,
-    pub token: String,
-    pub keys: Arc<dyn KeySource>,
+    pub token: Token,
+    pub keys: Arc<Keys>,
+    /// Where the server listens, for the UI's connection details.
+    pub listen: SocketAddr,
+}
+
+/// The local token clients present, and whether Sluice may change it.
+pub enum Token {
+    /// Set by `SLUICE_TOKEN` or the embedding app; only its owner can change it.
+    Fixed(String),
+    /// Kept in the data dir; rotated through the admin API.
+    Stored(String),
 }
 
 pub struct Engine {
@@ -60,10 +72,13 @@ pub struct Engine {
     pub store: Arc<Store>,
     pub cache: ExactCache,
     pub health: Health,
-    pub token: String,
+    token: ArcSwap<String>,
+    token_fixed: bool,
+    paused: AtomicBool,
+    pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub config_path: PathBuf,
-    keys: Arc<dyn KeySource>,
+    pub keys: Arc<Keys>,
     client: reqwest::Client,
     watcher: Mutex<ConfigWatcher>,
     reload_error: Mutex<Option<String>>,
@@ -98,7 +113,12 @@ impl Engine {
             store,
             cache,
             health: Health::default(),
-            token: options.token,
+            token_fixed: matches!(options.token, Token::Fixed(_)),
+            token: ArcSwap::from_pointee(match options.token {
+                Token::Fixed(t) | Token::Stored(t) => t,
+            }),
+            paused: AtomicBool::new(false),
+            listen: options.listen,
             data_dir: options.data_dir,
             watcher: Mutex::new(ConfigWatcher::new(options.config_path.clone())),
             config_path: options.config_path,
@@ -111,6 +131,39 @@ impl Engine {
 
     pub fn runtime(&self) -> Arc<Runtime> {
         self.runtime.load_full()
+    }
+
+    pub fn token(&self) -> Arc<String> {
+        self.token.load_full()
+    }
+
+    /// Whether the token came from outside (`SLUICE_TOKEN`) and so cannot be rotated here.
+    pub fn token_fixed(&self) -> bool {
+        self.token_fixed
+    }
+
+    /// Replaces the stored token with a fresh one; clients holding the old one are refused
+    /// from now on.
+    pub fn rotate_token(&self) -> anyhow::Result<Arc<String>> {
+        anyhow::ensure!(!self.token_fixed, "the token is set by SLUICE_TOKEN; change it there");
+        let fresh = Arc::new(crate::server::token::create(&self.data_dir)?);
+        self.token.store(fresh.clone());
+        Ok(fresh)
+    }
+
+    /// A paused proxy refuses `/v1` calls (503) and keeps the admin API and UI up.
+    pub fn paused(&self) -> bool {
+        self.paused.load(Ordering::Relaxed)
+    }
+
+    pub fn set_paused(&self, paused: bool) {
+        self.paused.store(paused, Ordering::Relaxed);
+        tracing::info!(paused, "proxy {}", if paused { "paused" } else { "resumed" });
+    }
+
+    /// Rebuilds the providers after a key changed in the keychain.
+    pub fn keys_changed(&self) {
+        self.apply(self.runtime().config.clone());
     }
 
     fn apply(&self, config: Config) {

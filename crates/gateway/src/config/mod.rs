@@ -143,6 +143,13 @@ impl Default for LogConfig {
     }
 }
 
+impl ProviderConfig {
+    /// The env var the key comes from when the keychain has none: configured, else the preset's.
+    pub fn key_env(&self) -> Option<&str> {
+        self.api_key_env.as_deref().or_else(|| preset(&self.id).and_then(|p| p.key_env))
+    }
+}
+
 fn yes() -> bool {
     true
 }

@@ -2,7 +2,7 @@
 
 use super::ProviderKind;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Preset {
     pub id: &'static str,
     pub name: &'static str,

@@ -13,9 +13,10 @@ use std::sync::Arc;
 /// The desktop window's own origins (Tauri's webview on each platform).
 const APP_ORIGINS: &[&str] = &["tauri://localhost", "http://tauri.localhost", "https://tauri.localhost"];
 
-/// Paths anyone on this machine may read without the token.
+/// Paths anyone on this machine may read without the token: the health check and the UI's
+/// files (the UI signs in with the token itself).
 fn is_public(method: &Method, path: &str) -> bool {
-    method == Method::GET && path == "/healthz"
+    (method == Method::GET || method == Method::HEAD) && (path == "/healthz" || !(path.starts_with("/api/") || path.starts_with("/v1/") || path == "/api" || path == "/v1"))
 }
 
 pub async fn guard(State(engine): State<Arc<Engine>>, request: Request, next: Next) -> Response {
@@ -44,7 +45,7 @@ pub async fn guard(State(engine): State<Arc<Engine>>, request: Request, next: Ne
             return with_cors(StatusCode::NO_CONTENT.into_response(), o);
         }
     }
-    if !is_public(request.method(), request.uri().path()) && !token_ok(&request, &engine.token) {
+    if !is_public(request.method(), request.uri().path()) && !token_ok(&request, &engine.token()) {
         let e = ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_request_error",
@@ -60,7 +61,11 @@ pub async fn guard(State(engine): State<Arc<Engine>>, request: Request, next: Ne
             None => response,
         };
     }
-    let response = next.run(request).await;
+    let response = if engine.paused() && request.uri().path().starts_with("/v1/") {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "Sluice is paused: resume the proxy from the tray menu or the Settings page").code("paused").into_response()
+    } else {
+        next.run(request).await
+    };
     match &cors_origin {
         Some(o) => with_cors(response, o),
         None => response,

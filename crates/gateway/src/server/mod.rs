@@ -8,12 +8,14 @@ mod error;
 mod guard;
 mod models;
 mod respond;
-mod token;
+pub(crate) mod token;
+mod ui;
 
 pub use error::ApiError;
 
 use crate::config::{self, Config};
-use crate::secrets::{EnvKeys, KeySource};
+use crate::engine::Token;
+use crate::secrets::{Keychain, Keys};
 use crate::{Engine, EngineOptions};
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
@@ -30,8 +32,9 @@ pub struct GatewayOptions {
     pub data_dir: Option<PathBuf>,
     pub listen: Option<SocketAddr>,
     pub token: Option<String>,
-    /// Where provider keys come from; env vars when `None`.
-    pub keys: Option<Arc<dyn KeySource>>,
+    /// Where provider keys come from; when `None`, the OS keychain (if there is one) filed
+    /// under this data dir, then env vars.
+    pub keys: Option<Arc<Keys>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,13 +60,14 @@ pub struct Gateway {
 
 impl Gateway {
     pub async fn bind(options: GatewayOptions) -> Result<Gateway, StartError> {
-        let data_dir = options.data_dir.or_else(|| dirs::data_dir().map(|d| d.join("sluice"))).ok_or(StartError::NoDataDir)?;
+        let default_data_dir = dirs::data_dir().map(|d| d.join("sluice"));
+        let data_dir = options.data_dir.or_else(|| default_data_dir.clone()).ok_or(StartError::NoDataDir)?;
         let config_path = options.config_path.unwrap_or_else(|| data_dir.join("config.toml"));
         let config = config::load_file(&config_path)?.unwrap_or_else(Config::from_env);
         std::fs::create_dir_all(&data_dir).map_err(|e| anyhow::anyhow!("cannot create the data dir {}: {e}", data_dir.display()))?;
         let token = match options.token.filter(|t| !t.trim().is_empty()) {
-            Some(t) => t.trim().to_owned(),
-            None => token::load_or_create(&data_dir)?,
+            Some(t) => Token::Fixed(t.trim().to_owned()),
+            None => Token::Stored(token::load_or_create(&data_dir)?),
         };
         let addr = options.listen.unwrap_or(config.server.listen);
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| match source.kind() {
@@ -71,8 +75,14 @@ impl Gateway {
             _ => StartError::Listen { addr, source },
         })?;
         let addr = listener.local_addr().map_err(|source| StartError::Listen { addr, source })?;
-        let keys = options.keys.unwrap_or_else(|| Arc::new(EnvKeys));
-        let engine = Engine::start(config, EngineOptions { data_dir, config_path, token, keys }).await?;
+        let keys = match options.keys {
+            Some(keys) => keys,
+            None => {
+                let keychain_service = keychain_service(&data_dir, default_data_dir.as_deref());
+                tokio::task::spawn_blocking(move || Arc::new(Keys::new(Keychain::open(keychain_service)))).await.map_err(anyhow::Error::from)?
+            }
+        };
+        let engine = Engine::start(config, EngineOptions { data_dir, config_path, token, keys, listen: addr }).await?;
         Ok(Gateway { engine, listener, addr })
     }
 
@@ -103,6 +113,16 @@ impl Gateway {
     }
 }
 
+/// The keychain service Sluice files keys under: plain "sluice" for the default data dir (the
+/// desktop app and `sluice serve` share keys), one per data dir otherwise.
+fn keychain_service(data_dir: &std::path::Path, default: Option<&std::path::Path>) -> String {
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    match default {
+        Some(d) if canonical(d) == canonical(data_dir) => "sluice".to_owned(),
+        _ => format!("sluice {}", canonical(data_dir).display()),
+    }
+}
+
 pub fn router(engine: Arc<Engine>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
@@ -114,7 +134,14 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/api/requests/{id}", get(admin::request_detail))
         .route("/api/health", get(admin::health))
         .route("/api/config", get(admin::get_config).put(admin::put_config))
-        .fallback(|uri: axum::http::Uri| async move { ApiError::not_found(format!("no such endpoint: {}", uri.path())) })
+        .route("/api/usage", get(admin::usage))
+        .route("/api/info", get(admin::settings::info))
+        .route("/api/token/rotate", post(admin::settings::rotate_token))
+        .route("/api/proxy", axum::routing::put(admin::settings::set_proxy))
+        .route("/api/keys", get(admin::keys::list))
+        .route("/api/keys/{provider}", axum::routing::put(admin::keys::put).delete(admin::keys::delete))
+        .route("/api/providers/{provider}/test", post(admin::providers::test))
+        .fallback(ui::serve)
         .layer(axum::middleware::from_fn_with_state(engine.clone(), guard::guard))
         .with_state(engine)
 }

@@ -13,6 +13,12 @@ pub fn load_or_create(data_dir: &Path) -> anyhow::Result<String> {
             return Ok(t.to_owned());
         }
     }
+    create(data_dir)
+}
+
+/// A fresh token, written over the old one.
+pub fn create(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("token");
     let token = format!("sluice-{:032x}", rand::random::<u128>());
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

@@ -10,9 +10,11 @@
 mod journal;
 mod queries;
 mod schema;
+mod usage;
 mod writer;
 
-pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, stats, AttemptRow, RequestDetail, RequestRow, Stats, StoredAnswer};
+pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, stats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
+pub use usage::{usage, DayUsage, ModelUsage, UsageReport, UsageTotals};
 pub use writer::{AttemptRecord, CacheInsert, RequestRecord};
 
 use journal::Journal;
@@ -162,7 +164,7 @@ mod tests {
     }
 
     fn ids(store: &Arc<Store>, rt: &tokio::runtime::Runtime) -> Vec<String> {
-        let mut ids: Vec<String> = rt.block_on(store.read(|c| recent_requests(c, 1000, None))).unwrap().into_iter().map(|r| r.id).collect();
+        let mut ids: Vec<String> = rt.block_on(store.read(|c| recent_requests(c, 1000, &RequestFilter::default()))).unwrap().into_iter().map(|r| r.id).collect();
         ids.sort();
         ids
     }

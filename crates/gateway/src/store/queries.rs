@@ -2,7 +2,7 @@
 
 use crate::wire::Usage;
 use bytes::Bytes;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -130,11 +130,45 @@ fn request_row(r: &Row) -> rusqlite::Result<RequestRow> {
     })
 }
 
-/// Newest first; `before` (a timestamp in ms) pages back.
-pub fn recent_requests(conn: &Connection, limit: u32, before: Option<i64>) -> rusqlite::Result<Vec<RequestRow>> {
-    let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE ts < ?1 ORDER BY ts DESC, id DESC LIMIT ?2");
+/// Which requests a log page shows; unset fields don't filter.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RequestFilter {
+    /// Timestamp in ms; only older requests (paging back).
+    pub before: Option<i64>,
+    /// `ok` (status < 400) or `error`.
+    pub status: Option<String>,
+    /// `hit` (exact or semantic), or one `x-sluice-cache` value.
+    pub cache: Option<String>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
+}
+
+/// Newest first.
+pub fn recent_requests(conn: &Connection, limit: u32, filter: &RequestFilter) -> rusqlite::Result<Vec<RequestRow>> {
+    let mut sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE ts < ?1");
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::new();
+    match filter.status.as_deref() {
+        Some("ok") => sql.push_str(" AND status < 400"),
+        Some("error") => sql.push_str(" AND status >= 400"),
+        _ => {}
+    }
+    let hit_filter = filter.cache.as_deref() == Some("hit");
+    if hit_filter {
+        sql.push_str(" AND cache LIKE 'hit-%'");
+    }
+    let exact_filters = [("cache", filter.cache.as_ref().filter(|_| !hit_filter)), ("provider", filter.provider.as_ref()), ("model", filter.model.as_ref())];
+    for (column, value) in exact_filters {
+        if let Some(value) = value {
+            values.push(value);
+            sql.push_str(&format!(" AND {column} = ?{}", values.len() + 2));
+        }
+    }
+    sql.push_str(" ORDER BY ts DESC, id DESC LIMIT ?2");
+    let before = filter.before.unwrap_or(i64::MAX);
+    let mut all: Vec<&dyn rusqlite::ToSql> = vec![&before, &limit];
+    all.extend(values);
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![before.unwrap_or(i64::MAX), limit], request_row)?;
+    let rows = stmt.query_map(all.as_slice(), request_row)?;
     rows.collect()
 }
 

@@ -1,5 +1,9 @@
 //! The admin API under `/api`, used by the UI in the desktop window and in a browser.
 
+pub mod keys;
+pub mod providers;
+pub mod settings;
+
 use super::body::read_body;
 use super::error::ApiError;
 use crate::config::Config;
@@ -28,13 +32,31 @@ pub async fn stats(State(engine): State<Arc<Engine>>) -> ApiResult {
 #[derive(Deserialize)]
 pub struct RequestsQuery {
     limit: Option<u32>,
-    before: Option<i64>,
 }
 
-pub async fn requests(State(engine): State<Arc<Engine>>, Query(q): Query<RequestsQuery>) -> ApiResult {
+/// Two extractors over one query string: `serde(flatten)` cannot parse numbers from a URL.
+pub async fn requests(State(engine): State<Arc<Engine>>, Query(q): Query<RequestsQuery>, Query(filter): Query<store::RequestFilter>) -> ApiResult {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = engine.store.read(move |c| store::recent_requests(c, limit, q.before)).await.map_err(db_error)?;
+    let rows = engine.store.read(move |c| store::recent_requests(c, limit, &filter)).await.map_err(db_error)?;
     Ok(Json(json!({ "requests": rows })))
+}
+
+#[derive(Deserialize)]
+pub struct UsageQuery {
+    /// Unix ms; the period starts here.
+    since: i64,
+    /// The viewer's offset from UTC in minutes, east positive (JavaScript's
+    /// `-getTimezoneOffset()`), so days break at the viewer's midnight.
+    #[serde(default)]
+    tz_offset_min: i64,
+}
+
+pub async fn usage(State(engine): State<Arc<Engine>>, Query(q): Query<UsageQuery>) -> ApiResult {
+    if q.tz_offset_min.abs() > 14 * 60 {
+        return Err(ApiError::invalid_param("tz_offset_min", "must be between -840 and 840 minutes"));
+    }
+    let report = engine.store.read(move |c| store::usage(c, q.since, q.tz_offset_min * 60_000)).await.map_err(db_error)?;
+    Ok(Json(serde_json::to_value(report).expect("usage serializes")))
 }
 
 pub async fn request_detail(State(engine): State<Arc<Engine>>, Path(id): Path<String>) -> ApiResult {

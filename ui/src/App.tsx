@@ -1,0 +1,62 @@
+// The signed-in shell: navigation and the page the URL's hash names.
+
+import { useEffect, useState } from "react";
+import { useInfo } from "./api/hooks";
+import { ApiError } from "./api/client";
+import { Dashboard } from "./pages/Dashboard";
+import { Connect } from "./pages/Connect";
+import { Providers } from "./pages/Providers";
+import { Requests } from "./pages/Requests";
+import { Settings } from "./pages/Settings";
+
+const PAGES = {
+  dashboard: { title: "Dashboard", Page: Dashboard },
+  connect: { title: "Connect", Page: Connect },
+  providers: { title: "Providers & keys", Page: Providers },
+  requests: { title: "Requests", Page: Requests },
+  settings: { title: "Settings", Page: Settings },
+} as const;
+
+type PageId = keyof typeof PAGES;
+
+function currentPage(): PageId {
+  const id = window.location.hash.replace(/^#\/?/, "").split("/")[0];
+  return id in PAGES ? (id as PageId) : "dashboard";
+}
+
+export function App({ onUnauthorized }: { onUnauthorized?: () => void }) {
+  const [page, setPage] = useState<PageId>(currentPage);
+  const info = useInfo();
+
+  useEffect(() => {
+    const onHash = () => setPage(currentPage());
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+
+  useEffect(() => {
+    if (info.error instanceof ApiError && info.error.status === 401) onUnauthorized?.();
+  }, [info.error, onUnauthorized]);
+
+  const { title, Page } = PAGES[page];
+  return (
+    <div className="shell">
+      <nav className="nav" aria-label="Sections">
+        <div className="brand">Sluice</div>
+        {(Object.keys(PAGES) as PageId[]).map((id) => (
+          <a key={id} href={`#/${id}`} className={id === page ? "active" : undefined} aria-current={id === page ? "page" : undefined}>
+            {PAGES[id].title}
+          </a>
+        ))}
+        <div className="nav-foot">
+          {info.data?.paused ? <span className="badge warn">Proxy paused</span> : info.data ? <span className="badge ok">Proxy on</span> : null}
+          {info.data && <span className="muted small">v{info.data.version}</span>}
+        </div>
+      </nav>
+      <main className="page" aria-labelledby="page-title">
+        <h1 id="page-title">{title}</h1>
+        <Page />
+      </main>
+    </div>
+  );
+}

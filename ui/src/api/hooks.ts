@@ -1,0 +1,107 @@
+// Every read and change the UI makes, in one place. Lists the UI watches live refetch on an
+// interval and keep showing the previous data while they do, so nothing jumps.
+
+import { createContext, useContext } from "react";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { Client } from "./client";
+import type { Config, ConfigResponse, Info, KeyInfo, ProviderTest, RequestDetail, RequestFilter, RequestRow, Usage } from "./types";
+import { rangeStart, tzOffsetMinutes, type Range } from "../lib/series";
+
+export interface Session {
+  client: Client;
+  origin: string;
+  token: string;
+  /** Called after the token changed (rotation), so later calls use the new one. */
+  onToken: (token: string) => void;
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useSession outside a signed-in session");
+  return session;
+}
+
+const LIVE_MS = 2000;
+
+export function useInfo() {
+  const { client } = useSession();
+  return useQuery({ queryKey: ["info"], queryFn: () => client<Info>("/api/info"), refetchInterval: 5000 });
+}
+
+export function useUsage(range: Range) {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: ["usage", range],
+    queryFn: () => {
+      const now = new Date();
+      return client<Usage>(`/api/usage?since=${rangeStart(range, now)}&tz_offset_min=${tzOffsetMinutes(now)}`);
+    },
+    refetchInterval: LIVE_MS,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useRequests(filter: RequestFilter) {
+  const { client } = useSession();
+  const params = new URLSearchParams({ limit: "200" });
+  for (const [k, v] of Object.entries(filter)) if (v) params.set(k, v);
+  return useQuery({
+    queryKey: ["requests", filter],
+    queryFn: () => client<{ requests: RequestRow[] }>(`/api/requests?${params}`).then((r) => r.requests),
+    refetchInterval: LIVE_MS,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useRequestDetail(id: string | null) {
+  const { client } = useSession();
+  return useQuery({ queryKey: ["request", id], queryFn: () => client<RequestDetail>(`/api/requests/${encodeURIComponent(id!)}`), enabled: !!id });
+}
+
+export function useConfig() {
+  const { client } = useSession();
+  return useQuery({ queryKey: ["config"], queryFn: () => client<ConfigResponse>("/api/config") });
+}
+
+export function useKeys() {
+  const { client } = useSession();
+  return useQuery({ queryKey: ["keys"], queryFn: () => client<KeyInfo[]>("/api/keys") });
+}
+
+/** A change that, once done, refreshes what it affects. */
+function useChange<A, R>(run: (client: Client, args: A) => Promise<R>, refresh: string[][]) {
+  const { client } = useSession();
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: (args: A) => run(client, args),
+    onSuccess: () => Promise.all(refresh.map((queryKey) => queries.invalidateQueries({ queryKey }))),
+  });
+}
+
+export function useSaveConfig() {
+  return useChange((client, config: Config) => client<{ saved: boolean; restart_required: boolean }>("/api/config", { method: "PUT", body: { config } }), [["config"], ["keys"], ["info"]]);
+}
+
+export function useSetKey() {
+  return useChange((client, { provider, key }: { provider: string; key: string }) => client(`/api/keys/${encodeURIComponent(provider)}`, { method: "PUT", body: { key } }), [["keys"]]);
+}
+
+export function useRemoveKey() {
+  return useChange((client, provider: string) => client(`/api/keys/${encodeURIComponent(provider)}`, { method: "DELETE" }), [["keys"]]);
+}
+
+export function useTestProvider() {
+  return useChange((client, provider: string) => client<ProviderTest>(`/api/providers/${encodeURIComponent(provider)}/test`, { method: "POST" }), []);
+}
+
+export function useSetPaused() {
+  return useChange((client, paused: boolean) => client("/api/proxy", { method: "PUT", body: { paused } }), [["info"]]);
+}
+
+export function useRotateToken() {
+  const { onToken } = useSession();
+  const change = useChange((client, _: void) => client<{ token: string }>("/api/token/rotate", { method: "POST" }), []);
+  return { ...change, mutate: () => change.mutate(undefined, { onSuccess: (r) => onToken(r.token) }) };
+}

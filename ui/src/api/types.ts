@@ -1,0 +1,119 @@
+// The admin API's shapes (crates/gateway/src/server/admin).
+
+export interface Preset {
+  id: string;
+  name: string;
+  kind: string;
+  base_url: string;
+  key_env: string | null;
+}
+
+export interface Info {
+  version: string;
+  listen: string;
+  base_url: string;
+  data_dir: string;
+  config_path: string;
+  token_fixed: boolean;
+  paused: boolean;
+  keychain: { available: boolean; service: string | null; problem: string | null };
+  presets: Preset[];
+}
+
+export interface UsageTotals {
+  requests: number;
+  cache_hits: number;
+  errors: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  saved_usd: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+}
+
+export interface ModelUsage {
+  provider: string | null;
+  model: string | null;
+  requests: number;
+  cache_hits: number;
+  tokens: number;
+  cost_usd: number;
+  saved_usd: number;
+}
+
+export interface Usage {
+  since: number;
+  totals: UsageTotals;
+  days: import("../lib/series").DayUsage[];
+  by_model: ModelUsage[];
+}
+
+export interface RequestRow {
+  id: string;
+  ts: number;
+  model_requested: string;
+  provider: string | null;
+  model: string | null;
+  cache: string;
+  status: number;
+  latency_ms: number;
+  ttft_ms: number | null;
+  stream: boolean;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  cached_tokens: number | null;
+  tokens_estimated: boolean;
+  cost_usd: number | null;
+  saved_usd: number | null;
+  error: string | null;
+}
+
+export interface RequestDetail extends RequestRow {
+  attempts: { provider: string; model: string; status: number | null; error: string | null; latency_ms: number }[];
+  request_body: string | null;
+  response_body: string | null;
+}
+
+export interface ProviderConfig {
+  id: string;
+  kind?: string;
+  base_url?: string;
+  api_key_env?: string;
+  enabled?: boolean;
+  models?: string[];
+}
+
+export interface Config {
+  server: { listen: string; allowed_hosts: string[]; allowed_origins: string[]; max_body_bytes: number };
+  providers: ProviderConfig[];
+  routes: { model: string; targets: string[] }[];
+  cache: { exact: boolean; semantic: boolean; ttl_secs: number; max_temperature: number; cache_multiple_choices: boolean };
+  log: { store_bodies: boolean; retention_days: number };
+  [section: string]: unknown;
+}
+
+export interface ConfigResponse {
+  config: Config;
+  path: string;
+  reload_error: string | null;
+}
+
+export interface KeyInfo {
+  provider: string;
+  set: boolean;
+  last4: string | null;
+  source: "keychain" | "env" | null;
+  env_var: string | null;
+}
+
+export type ProviderTest =
+  | { ok: true; latency_ms: number; models: string[] }
+  | { ok: false; latency_ms: number; status: number | null; error: string };
+
+export interface RequestFilter {
+  status?: string;
+  cache?: string;
+  provider?: string;
+  model?: string;
+}

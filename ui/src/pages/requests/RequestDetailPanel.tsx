@@ -1,0 +1,89 @@
+import { useRequestDetail } from "../../api/hooks";
+import { CacheBadge, StatusBadge } from "../../components/Badges";
+import { ErrorBox } from "../../components/ErrorBox";
+import { formatMs, formatTimestamp, formatTokens, formatUsd } from "../../lib/format";
+
+export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () => void }) {
+  const detail = useRequestDetail(id);
+  const d = detail.data;
+  return (
+    <aside className="detail card" aria-label="Request detail">
+      <header className="row between">
+        <h2>Request</h2>
+        <button className="ghost" onClick={onClose} aria-label="Close">
+          ✕
+        </button>
+      </header>
+      <ErrorBox error={detail.error} />
+      {d && (
+        <>
+          <dl className="facts">
+            <dt>Id</dt>
+            <dd><code>{d.id}</code></dd>
+            <dt>Time</dt>
+            <dd>{formatTimestamp(d.ts)}</dd>
+            <dt>Asked for</dt>
+            <dd>{d.model_requested}</dd>
+            <dt>Answered by</dt>
+            <dd>{d.provider ? `${d.provider}/${d.model}` : "—"}</dd>
+            <dt>Result</dt>
+            <dd>
+              <StatusBadge status={d.status} /> <CacheBadge cache={d.cache} /> {d.stream && <span className="badge plain">streamed</span>}
+            </dd>
+            <dt>Latency</dt>
+            <dd>{formatMs(d.latency_ms)}{d.ttft_ms != null && ` (first token ${formatMs(d.ttft_ms)})`}</dd>
+            <dt>Tokens</dt>
+            <dd>
+              {formatTokens(d.prompt_tokens)} in, {formatTokens(d.completion_tokens)} out
+              {d.cached_tokens ? `, ${formatTokens(d.cached_tokens)} cached by the provider` : ""}
+              {d.tokens_estimated && <span className="muted"> (estimated)</span>}
+            </dd>
+            <dt>Cost</dt>
+            <dd>{formatUsd(d.cost_usd)}</dd>
+            <dt>Saved</dt>
+            <dd>{formatUsd(d.saved_usd)}</dd>
+          </dl>
+          {d.error && <div className="error">{d.error}</div>}
+          <h3>Route</h3>
+          {d.attempts.length === 0 ? (
+            <p className="muted small">{d.cache.startsWith("hit") ? "Answered from the cache; no upstream call." : "No upstream call was made."}</p>
+          ) : (
+            <ol className="attempts">
+              {d.attempts.map((a, i) => (
+                <li key={i}>
+                  {a.provider}/{a.model}: {a.status ?? "no answer"} in {formatMs(a.latency_ms)}
+                  {a.error && <div className="muted small">{a.error}</div>}
+                </li>
+              ))}
+            </ol>
+          )}
+          <h3>Bodies</h3>
+          {d.request_body || d.response_body ? (
+            <>
+              <Body title="Request" text={d.request_body} />
+              <Body title="Response" text={d.response_body} />
+            </>
+          ) : (
+            <p className="muted small">Not kept. Turn on “Keep request and response bodies” in Settings to see them for new requests.</p>
+          )}
+        </>
+      )}
+    </aside>
+  );
+}
+
+function Body({ title, text }: { title: string; text: string | null }) {
+  if (!text) return null;
+  let pretty = text;
+  try {
+    pretty = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    // Streamed responses are kept as SSE text; show them as they are.
+  }
+  return (
+    <details>
+      <summary>{title}</summary>
+      <pre className="body">{pretty}</pre>
+    </details>
+  );
+}
