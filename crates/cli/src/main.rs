@@ -81,6 +81,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let gateway = Gateway::bind(options).await?;
     let engine = gateway.engine();
     println!("sluice listening on http://{}", gateway.local_addr());
+    println!("ui:     http://{}/", gateway.local_addr());
+    println!("token:  {}", if engine.token_fixed() { "from SLUICE_TOKEN".to_owned() } else { engine.data_dir.join("token").display().to_string() });
     println!("config: {}", engine.config_path.display());
     println!("data:   {}", engine.data_dir.display());
     gateway.run(shutdown_signal()).await.context("the server stopped with an error")?;

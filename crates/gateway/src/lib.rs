@@ -15,7 +15,7 @@ pub mod store;
 pub mod wire;
 
 pub use engine::{ConfigUpdateError, Engine, EngineOptions, Runtime};
-pub use server::{Gateway, GatewayOptions};
+pub use server::{default_data_dir, Gateway, GatewayOptions, StartError};
 
 /// Wall-clock time in Unix milliseconds, the unit of every timestamp Sluice stores.
 pub fn now_ms() -> i64 {

@@ -29,7 +29,7 @@ export function SignIn({ error, onSignedIn }: { error: string | null; onSignedIn
       <form className="card narrow" onSubmit={submit}>
         <h1>Sign in to Sluice</h1>
         <p className="muted">
-          Paste the local token. It is printed by <code>sluice serve</code> at start-up, is in the file <code>token</code> in Sluice's data folder, or is the value of <code>SLUICE_TOKEN</code>.
+          Paste the local token. It is in the file <code>token</code> in Sluice's data folder (<code>sluice serve</code> prints where at start-up), unless <code>SLUICE_TOKEN</code> sets it.
         </p>
         <label className="field">
           <span>Token</span>

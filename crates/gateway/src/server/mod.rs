@@ -60,7 +60,7 @@ pub struct Gateway {
 
 impl Gateway {
     pub async fn bind(options: GatewayOptions) -> Result<Gateway, StartError> {
-        let default_data_dir = dirs::data_dir().map(|d| d.join("sluice"));
+        let default_data_dir = default_data_dir();
         let data_dir = options.data_dir.or_else(|| default_data_dir.clone()).ok_or(StartError::NoDataDir)?;
         let config_path = options.config_path.unwrap_or_else(|| data_dir.join("config.toml"));
         let config = config::load_file(&config_path)?.unwrap_or_else(Config::from_env);
@@ -111,6 +111,12 @@ impl Gateway {
         self.engine.store.flush().await?;
         Ok(())
     }
+}
+
+/// The platform's data folder for Sluice (e.g. ~/.local/share/sluice), used when no data dir
+/// is given; the desktop app and `sluice serve` share it.
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("sluice"))
 }
 
 /// The keychain service Sluice files keys under: plain "sluice" for the default data dir (the

@@ -1,0 +1,87 @@
+//! Sluice's desktop app: a thin Tauri shell around the gateway engine (crates/gateway). It
+//! starts the gateway in-process, shows the web UI in a window, lives in the tray, and does
+//! what only a desktop can (autostart, updates, handing the window its token).
+
+mod commands;
+mod host;
+mod settings;
+mod tray;
+mod updates;
+
+use host::{GatewayHost, HostOptions};
+use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
+
+/// Passed by the login item, so a start at login stays in the tray.
+const MINIMIZED_FLAG: &str = "--minimized";
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let options = HostOptions::from_env();
+    let start_minimized = std::env::args().any(|a| a == MINIMIZED_FLAG) || options.data_dir().is_some_and(|d| settings::load_start_minimized(&d));
+
+    let app = tauri::Builder::default()
+        // First, so a second launch hands over before it starts anything of its own.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)))
+        .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec![MINIMIZED_FLAG])))
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(GatewayHost::new(options))
+        .invoke_handler(tauri::generate_handler![
+            commands::gateway_state,
+            commands::start_gateway,
+            commands::desktop_settings,
+            commands::set_desktop_settings,
+            commands::check_update,
+            commands::install_update,
+            commands::relaunch,
+        ])
+        .setup(move |app| {
+            // The proxy is up before the window asks for it.
+            tauri::async_runtime::block_on(app.state::<GatewayHost>().start(None));
+            if let Err(e) = tray::build(app.handle()) {
+                tracing::warn!("no tray icon ({e}); closing the window will quit Sluice");
+            }
+            if !start_minimized {
+                show_main(app.handle());
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps the proxy running in the tray, if there is one.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.app_handle().tray_by_id("main").is_some() {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+        })
+        .build(tauri::generate_context!())
+        .expect("the Tauri app could not be built");
+
+    app.run(|app, event| {
+        if let RunEvent::ExitRequested { api, code: None, .. } = event {
+            // The last window closed without a tray to return to: drain, then exit.
+            api.prevent_exit();
+            quit(app);
+        }
+    });
+}
+
+pub(crate) fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Drains in-flight requests and flushes the request log, then exits.
+pub(crate) fn quit<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        app.state::<GatewayHost>().stop().await;
+        app.exit(0);
+    });
+}
