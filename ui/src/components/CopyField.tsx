@@ -13,14 +13,16 @@ export function CopyField({ label, value, secret = false }: { label: string; val
     <div className="copy-field">
       <span className="label">{label}</span>
       <code aria-label={label}>{shown ? value : "•".repeat(Math.min(value.length, 24))}</code>
-      {secret && (
-        <button type="button" className="ghost" onClick={() => setShown(!shown)}>
-          {shown ? "Hide" : "Show"}
+      <span className="actions">
+        {secret && (
+          <button type="button" className="ghost" onClick={() => setShown(!shown)}>
+            {shown ? "Hide" : "Show"}
+          </button>
+        )}
+        <button type="button" onClick={copy}>
+          {copied ? "Copied" : "Copy"}
         </button>
-      )}
-      <button type="button" onClick={copy}>
-        {copied ? "Copied" : "Copy"}
-      </button>
+      </span>
     </div>
   );
 }

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useUsage } from "../api/hooks";
 import { ErrorBox } from "../components/ErrorBox";
 import { Stat } from "../components/Stat";
@@ -62,15 +62,15 @@ function CostChart({ usage }: { usage: Usage }) {
   const points = fillDays(usage.days, usage.since, new Date());
   return (
     <ResponsiveContainer width="100%" height="100%">
-      <AreaChart data={points} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+      <BarChart data={points} margin={{ top: 8, right: 16, bottom: 0, left: 8 }} barGap={2}>
         <CartesianGrid strokeDasharray="3 3" stroke="var(--line)" />
         <XAxis dataKey="day" tickFormatter={formatDay} stroke="var(--muted)" fontSize={12} />
         <YAxis tickFormatter={(v: number) => formatUsd(v)} stroke="var(--muted)" fontSize={12} width={72} />
-        <Tooltip labelFormatter={(d) => formatDay(Number(d))} formatter={(v) => formatUsd(Number(v))} contentStyle={{ background: "var(--panel)", border: "1px solid var(--line)" }} />
+        <Tooltip cursor={{ fill: "var(--line)", fillOpacity: 0.4 }} labelFormatter={(d) => formatDay(Number(d))} formatter={(v) => formatUsd(Number(v))} contentStyle={{ background: "var(--panel)", border: "1px solid var(--line)" }} />
         <Legend />
-        <Area type="monotone" dataKey="without" name="Without Sluice" stroke="var(--muted)" fill="var(--muted)" fillOpacity={0.12} isAnimationActive={false} />
-        <Area type="monotone" dataKey="actual" name="Actual cost" stroke="var(--accent)" fill="var(--accent)" fillOpacity={0.3} isAnimationActive={false} />
-      </AreaChart>
+        <Bar dataKey="without" name="Without Sluice" fill="var(--muted)" fillOpacity={0.35} isAnimationActive={false} />
+        <Bar dataKey="actual" name="Actual cost" fill="var(--accent)" isAnimationActive={false} />
+      </BarChart>
     </ResponsiveContainer>
   );
 }

@@ -70,7 +70,7 @@ function RequestTable({ rows, selected, onSelect }: { rows: RequestRow[]; select
             <td className="col-time">{formatTimestamp(r.ts)}</td>
             <td className="ellipsis" title={r.provider ? `${r.model_requested} → ${r.provider}/${r.model}` : r.model_requested}>
               {r.model_requested}
-              {r.provider && r.model !== r.model_requested && <span className="muted"> → {r.provider}/{r.model}</span>}
+              {r.provider && `${r.provider}/${r.model}` !== r.model_requested && <span className="muted"> → {r.provider}/{r.model}</span>}
             </td>
             <td className="col-badge"><CacheBadge cache={r.cache} /></td>
             <td className="col-badge"><StatusBadge status={r.status} /></td>

@@ -25,7 +25,7 @@ export function Settings() {
       <section className="card">
         <h2>Proxy</h2>
         <Switch label="Proxy paused" hint="While paused, tools get an error and nothing is sent to providers." checked={info.data.paused} onChange={(p) => pause.mutate(p)} disabled={pause.isPending} />
-        <ListenForm current={c.server.listen} active={info.data.listen} onSave={(listen) => change({ server: { ...c.server, listen } })} saving={save.isPending} />
+        <ListenForm current={c.server.listen} onSave={(listen, saved) => save.mutate({ ...c, server: { ...c.server, listen } }, { onSuccess: (r) => saved(r.restart_required) })} saving={save.isPending} />
         <TokenControls />
       </section>
       <section className="card">

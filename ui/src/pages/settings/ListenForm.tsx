@@ -2,16 +2,18 @@ import { useState, type FormEvent } from "react";
 import { isDesktop, desktop } from "../../api/connection";
 import { checkListen } from "../../lib/validate";
 
-export function ListenForm({ current, active, onSave, saving }: { current: string; active: string; onSave: (listen: string) => void; saving: boolean }) {
+/** The listen address takes effect at the next start; after a save that changed it, say so. */
+export function ListenForm({ current, onSave, saving }: { current: string; onSave: (listen: string, saved: (restartRequired: boolean) => void) => void; saving: boolean }) {
   const [value, setValue] = useState(current);
   const [problem, setProblem] = useState<string | null>(null);
+  const [restartFor, setRestartFor] = useState<string | null>(null);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const issue = checkListen(value);
+    const listen = value.trim();
+    const issue = checkListen(listen);
     setProblem(issue);
-    if (!issue && value.trim() !== current) onSave(value.trim());
+    if (!issue && listen !== current) onSave(listen, (restart) => setRestartFor(restart ? listen : null));
   };
-  const pending = current !== active;
   return (
     <form className="inline-form" onSubmit={submit}>
       <label className="field">
@@ -22,9 +24,9 @@ export function ListenForm({ current, active, onSave, saving }: { current: strin
         Save
       </button>
       {problem && <div className="field-error">{problem}</div>}
-      {pending && (
+      {restartFor && (
         <div className="warning small">
-          Saved as {current}; Sluice still listens on {active} until it restarts.
+          Saved. Sluice listens on {restartFor} from its next start; point your tools there then.
           {isDesktop() && (
             <button type="button" onClick={() => desktop.relaunch()}>
               Restart now

@@ -1,0 +1,160 @@
+// The web UI served by `sluice serve`, in Debian's Chromium: sign in, add a provider and its
+// key (into the real keychain), send requests through the proxy, and see them in Requests and
+// the savings on the Dashboard. Every page is photographed into screenshots/.
+
+import { expect, test, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { MOCK_KEY, startSluice, type Running } from "./sluice";
+
+let sluice: Running;
+let page: Page;
+
+const shot = (name: string) => page.screenshot({ path: join(import.meta.dirname, "screenshots", `${name}.png`), fullPage: true });
+
+async function chat(content: string) {
+  const r = await fetch(`${sluice.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${sluice.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ model: "mock/mock-model", messages: [{ role: "user", content }] }),
+  });
+  return { status: r.status, cache: r.headers.get("x-sluice-cache"), body: await r.text() };
+}
+
+/** Every file under `dir`, recursively. */
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+test.describe.serial("Sluice in a browser", () => {
+  test.beforeAll(async ({ browser }) => {
+    sluice = await startSluice();
+    page = await browser.newPage();
+  });
+
+  test.afterAll(async () => {
+    await page?.close();
+    await sluice?.stop();
+  });
+
+  test("signs in with the token, refusing a wrong one", async () => {
+    await page.goto(sluice.url);
+    await expect(page.getByRole("heading", { name: "Sign in to Sluice" })).toBeVisible();
+    await shot("sign-in");
+    await page.getByLabel("Token").fill("not-the-token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert")).toContainText("missing or wrong Sluice token");
+    await page.getByLabel("Token").fill(sluice.token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Nothing has gone through Sluice yet" })).toBeVisible();
+    await shot("dashboard-empty");
+  });
+
+  test("adds a provider and its key, with errors for bad input", async () => {
+    await page.getByRole("link", { name: "Providers & keys" }).click();
+    const form = page.getByRole("form", { name: "Add a provider" });
+    await form.getByLabel("Service").selectOption({ label: "Other OpenAI-compatible endpoint…" });
+    await form.getByLabel("Id").fill("Mock Provider");
+    await form.getByLabel("Base URL").fill("not a url");
+    await form.getByRole("button", { name: "Add provider" }).click();
+    await expect(form.getByText("Use lowercase letters, digits")).toBeVisible();
+    await expect(form.getByText("This is not a URL")).toBeVisible();
+    await shot("providers-form-errors");
+
+    await form.getByLabel("Id").fill("mock");
+    await form.getByLabel("Base URL").fill(`${sluice.mockUrl}/v1`);
+    await form.getByRole("button", { name: "Add provider" }).click();
+    const card = page.getByRole("region", { name: "Provider mock" });
+    await expect(card).toBeVisible();
+    await expect(card.getByTestId("key-status")).toContainText("No key");
+
+    // Without a key the mock refuses, and the test says so in the upstream's words.
+    await card.getByRole("button", { name: "Test connection" }).click();
+    await expect(card.getByRole("alert")).toContainText("401");
+
+    await card.getByRole("button", { name: "Add key" }).click();
+    await card.getByLabel("API key for mock").fill("sk with spaces");
+    await card.getByRole("button", { name: "Save key" }).click();
+    await expect(card.getByText("The key has spaces or line breaks")).toBeVisible();
+    await card.getByLabel("API key for mock").fill(MOCK_KEY);
+    await card.getByRole("button", { name: "Save key" }).click();
+    await expect(card.getByTestId("key-status")).toContainText(`••••${MOCK_KEY.slice(-4)}`);
+    await expect(card.getByTestId("key-status")).toContainText("in the keychain");
+
+    await card.getByRole("button", { name: "Test connection" }).click();
+    await expect(card.getByRole("status")).toContainText("Connected in");
+    await shot("providers");
+
+    // The key is in the OS keychain, filed under this data dir's service.
+    const stored = execFileSync("secret-tool", ["lookup", "service", `sluice ${sluice.dataDir}`, "username", "mock"]).toString();
+    expect(stored).toBe(MOCK_KEY);
+  });
+
+  test("shows requests sent through the proxy, live, with filters and detail", async () => {
+    await page.getByRole("link", { name: "Requests" }).click();
+    await expect(page.getByText("No requests yet")).toBeVisible();
+    const first = await chat("What is a sluice gate?");
+    expect(first.status, first.body).toBe(200);
+    expect(first.cache).toBe("miss");
+    expect((await chat("What is a sluice gate?")).cache).toBe("hit-exact");
+    expect((await chat("And a lock?")).cache).toBe("miss");
+
+    const rows = page.locator("table.requests tbody tr");
+    await expect(rows).toHaveCount(3);
+    await page.getByLabel("Cache").selectOption("hit");
+    await expect(rows).toHaveCount(1);
+    await rows.first().click();
+    const detail = page.getByRole("complementary", { name: "Request detail" });
+    await expect(detail).toContainText("Answered from the cache");
+    await expect(detail).toContainText("mock/mock-model");
+    await shot("requests-detail");
+    await detail.getByRole("button", { name: "Close" }).click();
+    await page.getByLabel("Cache").selectOption("");
+    await expect(rows).toHaveCount(3);
+    await shot("requests");
+  });
+
+  test("shows spend and savings on the dashboard", async () => {
+    await page.getByRole("link", { name: "Dashboard" }).click();
+    const stats = await (await fetch(`${sluice.url}/api/stats`, { headers: { Authorization: `Bearer ${sluice.token}` } })).json();
+    expect(stats.saved_usd).toBeGreaterThan(0);
+    // The hit saved what the first call cost: a fraction of a cent, shown to two significant digits.
+    const saved = page.locator(".stat", { hasText: "Saved" }).locator(".stat-value");
+    await expect(saved).toHaveText(`$${Number(stats.saved_usd.toPrecision(2))}`);
+    await expect(page.locator(".stat", { hasText: "Cache hit rate" }).locator(".stat-value")).toHaveText("33%");
+    await expect(page.locator(".stat", { hasText: "Requests" }).locator(".stat-value")).toHaveText("3");
+    await expect(page.getByRole("cell", { name: "mock/mock-model" })).toBeVisible();
+    await expect(page.locator(".chart").getByRole("application")).toBeVisible();
+    await shot("dashboard");
+  });
+
+  test("connect and settings pages work, and bad settings are refused", async () => {
+    await page.getByRole("link", { name: "Connect" }).click();
+    await expect(page.getByLabel("Base URL")).toHaveText(`${sluice.url}/v1`);
+    await page.getByRole("tab", { name: "curl" }).click();
+    await expect(page.locator(".code-block pre")).toContainText(`${sluice.url}/v1/chat/completions`);
+    await expect(page.getByText("Cursor cannot use Sluice")).toBeVisible();
+    await shot("connect");
+
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByLabel("Listen address").fill("127.0.0.1:99999");
+    await page.getByRole("button", { name: "Save" }).first().click();
+    await expect(page.getByText("The port must be between 1 and 65535")).toBeVisible();
+    const bodies = page.getByRole("switch", { name: /Keep request and response bodies/ });
+    await bodies.click(); // the switch shows the saved state, once the server has it
+    await expect(bodies).toBeChecked();
+    await shot("settings");
+    const config = await (await fetch(`${sluice.url}/api/config`, { headers: { Authorization: `Bearer ${sluice.token}` } })).json();
+    expect(config.config.log.store_bodies).toBe(true);
+  });
+
+  test("the key never lands in a file under the data dir", async () => {
+    for (const file of files(sluice.dataDir)) {
+      expect(readFileSync(file).includes(MOCK_KEY), file).toBe(false);
+    }
+  });
+});
