@@ -37,17 +37,22 @@ pub fn set_desktop_settings(app: AppHandle, host: State<'_, GatewayHost>, settin
 #[tauri::command]
 pub async fn check_update(app: AppHandle) -> CommandResult<UpdateStatus> {
     let current = app.package_info().version.to_string();
-    let update = updates::check(&app).await.map_err(|e| format!("could not check for updates: {e:#}"))?;
+    let update = find_update(&app).await?;
     Ok(updates::status(current, update.as_ref()))
 }
 
 /// Installs the update the last check found, after draining the gateway, then restarts.
 #[tauri::command]
 pub async fn install_update(app: AppHandle, host: State<'_, GatewayHost>) -> CommandResult<()> {
-    let update = updates::check(&app).await.map_err(|e| format!("could not check for updates: {e:#}"))?.ok_or("Sluice is already up to date")?;
+    let update = find_update(&app).await?.ok_or("Sluice is already up to date")?;
     host.stop().await;
     updates::install(update).await.map_err(|e| format!("{e:#}"))?;
     app.restart();
+}
+
+async fn find_update(app: &AppHandle) -> CommandResult<Option<tauri_plugin_updater::Update>> {
+    let checked = async { updates::check(app, updates::endpoint_from_env()?).await };
+    checked.await.map_err(|e| format!("could not check for updates: {e:#}"))
 }
 
 /// Restarts the app (to listen on a newly saved port), draining the gateway first.

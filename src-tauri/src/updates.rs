@@ -2,9 +2,12 @@
 //! its artifact, and the artifact's minisign signature must match the public key in
 //! tauri.conf.json. `SLUICE_UPDATE_URL` points at another endpoint (a staging feed, a mirror).
 
+pub const ENDPOINT_VAR: &str = "SLUICE_UPDATE_URL";
+
 use serde::Serialize;
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_updater::{Update, UpdaterExt};
+use url::Url;
 
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
@@ -13,10 +16,18 @@ pub enum UpdateStatus {
     Available { available: bool, current: String, version: String, notes: Option<String> },
 }
 
-pub async fn check<R: Runtime>(app: &AppHandle<R>) -> anyhow::Result<Option<Update>> {
+/// The endpoint set by `SLUICE_UPDATE_URL`, if any.
+pub fn endpoint_from_env() -> anyhow::Result<Option<Url>> {
+    match std::env::var(ENDPOINT_VAR) {
+        Ok(url) if !url.trim().is_empty() => Ok(Some(url.trim().parse().map_err(|e| anyhow::anyhow!("{ENDPOINT_VAR} is not a URL: {e}"))?)),
+        _ => Ok(None),
+    }
+}
+
+/// Asks the endpoint (the configured one unless `endpoint` is given) for a newer version.
+pub async fn check<R: Runtime>(app: &AppHandle<R>, endpoint: Option<Url>) -> anyhow::Result<Option<Update>> {
     let mut builder = app.updater_builder();
-    if let Ok(url) = std::env::var("SLUICE_UPDATE_URL") {
-        let url = url.parse().map_err(|e| anyhow::anyhow!("SLUICE_UPDATE_URL is not a URL: {e}"))?;
+    if let Some(url) = endpoint {
         builder = builder.endpoints(vec![url])?;
     }
     Ok(builder.build()?.check().await?)
