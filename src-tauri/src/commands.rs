@@ -9,9 +9,12 @@ use tauri::{AppHandle, State};
 
 type CommandResult<T> = Result<T, String>;
 
-/// Where the gateway is and the token for it; the window needs no sign-in.
+/// Where the gateway is and the token for it; the window needs no sign-in. The UI asks once it
+/// has loaded, which makes this the moment the window is usable (`cargo xtask bench app`).
 #[tauri::command]
 pub fn gateway_state(host: State<'_, GatewayHost>) -> GatewayState {
+    static FIRST: std::sync::Once = std::sync::Once::new();
+    FIRST.call_once(|| tracing::info!("window loaded the UI"));
     host.state()
 }
 

@@ -18,7 +18,9 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum GatewayState {
     Running { origin: String, token: String },
-    PortInUse { listen: String, suggestion: String, message: String },
+    /// `remembered`: a new address chosen now is saved to the config (not when SLUICE_LISTEN
+    /// decides the address).
+    PortInUse { listen: String, suggestion: String, message: String, remembered: bool },
     Failed { message: String },
 }
 
@@ -114,6 +116,7 @@ impl GatewayHost {
                 listen: addr.to_string(),
                 suggestion: free_port_near(addr).map_or_else(|| SocketAddr::new(addr.ip(), 0).to_string(), |a| a.to_string()),
                 message: format!("Another program (perhaps another Sluice) is using {addr}. Sluice can listen on another port; your tools then need the new address."),
+                remembered: env_listen.is_none(),
             },
             Err(e) => GatewayState::Failed { message: e.to_string() },
         };

@@ -22,9 +22,16 @@ pub fn run() {
     let options = HostOptions::from_env();
     let start_minimized = std::env::args().any(|a| a == MINIMIZED_FLAG) || options.data_dir().is_some_and(|d| settings::load_start_minimized(&d));
 
+    let single_instance = tauri_plugin_single_instance::Builder::new().callback(|app, _args, _cwd| show_main(app));
+    let single_instance = match options.data_dir.as_deref() {
+        // Another profile (its own data dir) is another instance, not a second launch of this one.
+        Some(dir) => single_instance.dbus_id(profile_id(dir)),
+        None => single_instance,
+    };
+
     let app = tauri::Builder::default()
         // First, so a second launch hands over before it starts anything of its own.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)))
+        .plugin(single_instance.build())
         .plugin(tauri_plugin_autostart::init(tauri_plugin_autostart::MacosLauncher::LaunchAgent, Some(vec![MINIMIZED_FLAG])))
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(GatewayHost::new(options))
@@ -67,6 +74,14 @@ pub fn run() {
             quit(app);
         }
     });
+}
+
+/// A D-Bus-safe instance id for a profile: the app id plus a hash of its data dir.
+fn profile_id(data_dir: &std::path::Path) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf()).hash(&mut hasher);
+    format!("dev.sluice.desktop.profile{:016x}", hasher.finish())
 }
 
 pub(crate) fn show_main<R: Runtime>(app: &AppHandle<R>) {

@@ -33,41 +33,64 @@ def need(thing, found):
         pytest.fail(f"{thing} is missing: run the suite with `cargo xtask test`, which provides it")
 
 
+class Desktop:
+    """The app started through tauri-driver with its own data dir and config."""
+
+    def __init__(self, tmp_path, config_text, listen=None):
+        self.app = Path(os.environ.get("DESKTOP_BIN", ROOT / "target" / "debug" / "sluice-desktop"))
+        need(f"the desktop app ({self.app})", self.app.exists())
+        need("tauri-driver", shutil.which("tauri-driver"))
+        need("WebKitWebDriver", shutil.which("WebKitWebDriver"))
+        need("a display (DISPLAY)", os.environ.get("DISPLAY"))
+        need("a D-Bus session with a keychain", os.environ.get("DBUS_SESSION_BUS_ADDRESS"))
+        self.data_dir = tmp_path / "data"
+        self.config = tmp_path / "config.toml"
+        self.config.write_text(config_text)
+        self.env = {**os.environ, "SLUICE_CONFIG": str(self.config), "SLUICE_DATA_DIR": str(self.data_dir), "SLUICE_LOG": "info"}
+        self.env.pop("SLUICE_TOKEN", None)
+        self.env.pop("SLUICE_LISTEN", None)
+        if listen:
+            self.env["SLUICE_LISTEN"] = listen
+        port, native = free_port(), free_port()
+        self.driver_proc = Proc(["tauri-driver", "--port", str(port), "--native-port", str(native)], env=self.env)
+        deadline = time.time() + 20
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/status", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.time() > deadline:
+                    raise RuntimeError(f"tauri-driver did not start:\n{self.driver_proc.output}")
+                time.sleep(0.1)
+        self.driver = WebDriver(f"http://127.0.0.1:{port}", {"tauri:options": {"application": str(self.app)}})
+
+    def close(self):
+        self.driver.quit()
+        self.driver_proc.stop()
+
+
 @pytest.fixture
-def desktop(tmp_path, mock):
-    app = Path(os.environ.get("DESKTOP_BIN", ROOT / "target" / "debug" / "sluice-desktop"))
-    need(f"the desktop app ({app})", app.exists())
-    need("tauri-driver", shutil.which("tauri-driver"))
-    need("WebKitWebDriver", shutil.which("WebKitWebDriver"))
-    need("a display (DISPLAY)", os.environ.get("DISPLAY"))
-    need("a D-Bus session with a keychain", os.environ.get("DBUS_SESSION_BUS_ADDRESS"))
+def launch(tmp_path):
+    started = []
 
-    data_dir = tmp_path / "data"
-    config = tmp_path / "config.toml"
-    config.write_text(f'[[providers]]\nid = "mock"\nbase_url = "{mock.api}"\n\n[[prices]]\nmodel = "mock-model"\ninput = 2.5\noutput = 10.0\n')
+    def start(config_text, listen=None):
+        d = Desktop(tmp_path, config_text, listen)
+        started.append(d)
+        return d
+
+    yield start
+    for d in started:
+        d.close()
+
+
+def mock_config(mock, server=""):
+    return f'{server}[[providers]]\nid = "mock"\nbase_url = "{mock.api}"\n\n[[prices]]\nmodel = "mock-model"\ninput = 2.5\noutput = 10.0\n'
+
+
+def test_window_proxy_and_keychain(launch, mock):
     listen = f"127.0.0.1:{free_port()}"
-    env = {**os.environ, "SLUICE_CONFIG": str(config), "SLUICE_DATA_DIR": str(data_dir), "SLUICE_LISTEN": listen, "SLUICE_LOG": "info"}
-    env.pop("SLUICE_TOKEN", None)
-    port, native = free_port(), free_port()
-    driver_proc = Proc(["tauri-driver", "--port", str(port), "--native-port", str(native)], env=env)
-    deadline = time.time() + 20
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/status", timeout=1)
-            break
-        except httpx.TransportError:
-            if time.time() > deadline:
-                raise RuntimeError(f"tauri-driver did not start:\n{driver_proc.output}")
-            time.sleep(0.1)
-    driver = WebDriver(f"http://127.0.0.1:{port}", {"tauri:options": {"application": str(app)}})
-    yield driver, f"http://{listen}", data_dir
-    driver.quit()
-    driver_proc.stop()
-    print(driver_proc.output[-4000:])
-
-
-def test_window_proxy_and_keychain(desktop):
-    driver, url, data_dir = desktop
+    app = launch(mock_config(mock), listen=listen)
+    driver, url, data_dir = app.driver, f"http://{listen}", app.data_dir
 
     # The window opens on the Dashboard; nothing has gone through yet.
     assert driver.find("//h1").text == "Dashboard"
@@ -107,3 +130,32 @@ def test_window_proxy_and_keychain(desktop):
     driver.find("//a[normalize-space()='Requests']").click()
     driver.wait_text("//table", "mock/mock-model")
     driver.screenshot(SHOTS / "desktop-requests.png")
+
+
+def test_a_second_launch_hands_over_to_the_first(launch, mock):
+    app = launch(mock_config(mock), listen=f"127.0.0.1:{free_port()}")
+    app.driver.find("//h1")
+    second = subprocess.run([str(app.app)], env=app.env, capture_output=True, text=True, timeout=30)
+    assert second.returncode == 0, second.stderr
+    assert "gateway listening" not in second.stderr, "the second launch must not start a gateway of its own"
+    assert app.driver.find("//h1").text == "Dashboard", "the first instance keeps running"
+
+
+def test_a_taken_port_is_reported_and_another_offered(launch, mock):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        app = launch(mock_config(mock, server=f'[server]\nlisten = "127.0.0.1:{port}"\n\n'))
+        driver = app.driver
+        assert driver.find("//h1").text == "The port is taken"
+        driver.screenshot(SHOTS / "desktop-port-in-use.png")
+        assert f"127.0.0.1:{port}" in driver.text("//body")
+        driver.find("//button[starts-with(normalize-space(), 'Start on')]").click()
+        assert driver.find("//nav").text
+        driver.wait_text("//h1", "Dashboard")
+        # It listens where it said, and remembers that for the next start.
+        saved = app.config.read_text()
+        new_listen = saved.split('listen = "')[1].split('"')[0]
+        assert new_listen != f"127.0.0.1:{port}"
+        assert httpx.get(f"http://{new_listen}/healthz").json() == {"status": "ok"}

@@ -24,6 +24,56 @@ pub fn python_env(root: &Path) -> Result<PathBuf> {
     Ok(venv)
 }
 
+/// Debian packages the tests need: WebKit and friends to build the desktop app, Xvfb and
+/// WebKitWebDriver to drive it, gnome-keyring and secret-tool for a real keychain, Chromium for
+/// the browser suite.
+const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "gnome-keyring", "dbus-daemon", "libsecret-tools", "chromium"];
+
+/// What building the desktop app needs (Tauri 2 on Linux).
+const DESKTOP_BUILD_PACKAGES: &[&str] = &["pkgconf", "libwebkit2gtk-4.1-dev", "libayatana-appindicator3-dev", "librsvg2-dev", "libssl-dev"];
+
+pub fn desktop_build() -> Result<()> {
+    apt_install(DESKTOP_BUILD_PACKAGES)
+}
+
+/// Everything the suites use beyond Rust: the packages above and tauri-driver.
+pub fn test_tools() -> Result<()> {
+    desktop_build()?;
+    apt_install(TEST_PACKAGES)?;
+    let installed = Command::new("tauri-driver").arg("--help").env("PATH", path_with_cargo_bin()).output().is_ok_and(|o| o.status.success());
+    if !installed {
+        sh(crate::cargo().args(["install", "tauri-driver", "--locked", "--version", "2.1.0"]))?;
+    }
+    Ok(())
+}
+
+/// PATH with cargo's bin folder, where `cargo install` puts tauri-driver.
+pub fn path_with_cargo_bin() -> std::ffi::OsString {
+    let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let mut paths: Vec<PathBuf> = cargo_home.map(|c| c.join("bin")).into_iter().collect();
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(paths).expect("PATH entries are joinable")
+}
+
+/// `npm ci` in `dir` when its lockfile changed since the last install.
+pub fn npm_ci(dir: &Path) -> Result<()> {
+    let lock = std::fs::read_to_string(dir.join("package-lock.json")).with_context(|| format!("no package-lock.json in {}", dir.display()))?;
+    let stamp = dir.join("node_modules/.installed-lock");
+    if std::fs::read_to_string(&stamp).is_ok_and(|had| had == lock) {
+        return Ok(());
+    }
+    sh(Command::new("npm").current_dir(dir).args(["ci", "--no-audit", "--no-fund"]))?;
+    std::fs::write(&stamp, lock)?;
+    Ok(())
+}
+
+/// The web UI's dependencies and a fresh build in ui/dist, which the binaries embed.
+pub fn ui(root: &Path) -> Result<()> {
+    let dir = root.join("ui");
+    npm_ci(&dir)?;
+    sh(Command::new("npm").current_dir(&dir).args(["run", "build"]))
+}
+
 /// Installs Debian packages that are missing (as root, or through sudo).
 pub fn apt_install(packages: &[&str]) -> Result<()> {
     let missing: Vec<&str> = packages

@@ -2,6 +2,8 @@
 
 mod bench;
 mod deps;
+mod session;
+mod test;
 
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -12,10 +14,13 @@ fn main() -> Result<()> {
     let root = root();
     match args.first().map(String::as_str) {
         Some("run") => run(&root, &args[1..]),
-        Some("test") => test(&root),
-        Some("bench") => bench::run(&root),
+        Some("test") => test::all(&root),
+        Some(test::IN_SESSION) => test::in_session(&root),
+        Some("bench") => bench::run(&root, &args[1..]),
+        Some(bench::APP_IN_SESSION) => bench::app::in_session(&root),
+        Some("deb") => deb(&root),
         _ => {
-            eprintln!("usage: cargo xtask run [sluice serve args…] | test | bench");
+            eprintln!("usage: cargo xtask run [sluice serve args…] | test | bench [gateway|app] | deb");
             std::process::exit(2);
         }
     }
@@ -40,28 +45,35 @@ fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-/// Builds and starts the gateway (the desktop app joins here when it exists).
+/// Builds and starts the desktop app; on a machine without a display, `sluice serve` instead
+/// (extra arguments go to it).
 fn run(root: &Path, rest: &[String]) -> Result<()> {
-    sh(cargo().current_dir(root).args(["build", "--release", "--bin", "sluice"]))?;
     let rest = rest.strip_prefix(&["--".to_owned()]).unwrap_or(rest);
+    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|d| !d.is_empty()));
+    deps::ui(root)?;
+    if has_display && rest.is_empty() {
+        deps::desktop_build()?;
+        sh(cargo().current_dir(root).args(["build", "--release", "-p", "sluice-desktop"]))?;
+        return sh(&mut Command::new(root.join("target/release/sluice-desktop")));
+    }
+    eprintln!("xtask: no display (or serve arguments given): starting the headless gateway, `sluice serve`; its UI is at the printed address");
+    sh(cargo().current_dir(root).args(["build", "--release", "--bin", "sluice"]))?;
     let mut serve = Command::new(root.join("target/release/sluice"));
     serve.arg("serve").args(rest);
     sh(&mut serve)
 }
 
-/// Everything: unit tests, then the end-to-end suites against the real binaries.
-fn test(root: &Path) -> Result<()> {
-    let venv = deps::python_env(root)?;
-    sh(cargo().current_dir(root).args(["build", "-p", "sluice-cli", "-p", "sluice-test-harness"]))?;
-    if Command::new(cargo().get_program()).args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success()) {
-        sh(cargo().current_dir(root).args(["nextest", "run", "--workspace", "--no-fail-fast"]))?;
-    } else {
-        sh(cargo().current_dir(root).args(["test", "--workspace", "--no-fail-fast"]))?;
+/// Builds the Debian package (release, with updater artifacts when a signing key is set).
+fn deb(root: &Path) -> Result<()> {
+    deps::ui(root)?;
+    deps::desktop_build()?;
+    let mut build = Command::new(root.join("ui/node_modules/.bin/tauri"));
+    build.current_dir(root).args(["build", "--bundles", "deb"]);
+    if std::env::var_os("TAURI_SIGNING_PRIVATE_KEY").is_none() {
+        // Without the release key the updater signature cannot be made; the .deb still can.
+        build.args(["--config", r#"{"bundle":{"createUpdaterArtifacts":false}}"#]);
     }
-    let target = root.join("target/debug");
-    sh(Command::new(venv.join("bin/python"))
-        .current_dir(root.join("tests/e2e"))
-        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
-        .env("SLUICE_BIN", target.join("sluice"))
-        .env("MOCK_UPSTREAM_BIN", target.join("mock-upstream")))
+    sh(&mut build)?;
+    eprintln!("xtask: the package is in target/release/bundle/deb/");
+    Ok(())
 }

@@ -13,7 +13,7 @@ export interface Connection {
 /** What the desktop app reports about its gateway. */
 export type DesktopState =
   | { state: "running"; origin: string; token: string }
-  | { state: "port_in_use"; listen: string; suggestion: string; message: string }
+  | { state: "port_in_use"; listen: string; suggestion: string; message: string; remembered: boolean }
   | { state: "failed"; message: string };
 
 export const isDesktop = (): boolean => typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;

@@ -37,7 +37,9 @@ export function PortInUse({ state, onStarted }: { state: Problem; onStarted: (s:
           <span>Listen on</span>
           <input value={listen} onChange={(e) => setListen(e.target.value)} aria-invalid={!!error} />
         </label>
-        <p className="muted small">Sluice remembers this address. Point your tools at the new port afterwards (the Connect page shows it).</p>
+        <p className="muted small">
+          {state.state === "port_in_use" && !state.remembered ? "SLUICE_LISTEN sets the address, so this choice lasts until Sluice quits." : "Sluice remembers this address."} Point your tools at the new port afterwards (the Connect page shows it).
+        </p>
         {error && <div className="error" role="alert">{error}</div>}
         <button className="primary" onClick={start} disabled={busy}>
           {busy ? "Starting…" : `Start on ${listen}`}
