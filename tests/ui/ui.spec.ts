@@ -152,6 +152,25 @@ test.describe.serial("Sluice in a browser", () => {
     expect(config.config.log.store_bodies).toBe(true);
   });
 
+  test("fits the smallest window (900×600) and follows a dark OS theme", async () => {
+    await page.setViewportSize({ width: 900, height: 600 });
+    for (const name of ["Dashboard", "Requests", "Providers & keys", "Settings", "Connect"]) {
+      await page.getByRole("link", { name }).click();
+      await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, `${name} scrolls sideways at 900×600`).toBeLessThanOrEqual(0);
+    }
+    await page.getByRole("link", { name: "Dashboard" }).click();
+    await shot("dashboard-900x600");
+    await page.emulateMedia({ colorScheme: "dark" });
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(background).toBe("rgb(18, 21, 27)");
+    await shot("dashboard-dark");
+    await page.getByRole("link", { name: "Requests" }).click();
+    await page.locator("table.requests tbody tr").first().click();
+    await shot("requests-dark-900x600");
+  });
+
   test("the key never lands in a file under the data dir", async () => {
     for (const file of files(sluice.dataDir)) {
       expect(readFileSync(file).includes(MOCK_KEY), file).toBe(false);
