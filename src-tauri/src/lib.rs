@@ -15,6 +15,14 @@ use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
 const MINIMIZED_FLAG: &str = "--minimized";
 
 pub fn run() {
+    // WebKitGTK's DMA-BUF renderer (GPU buffers shared with the compositor) costs ~75 MB in the
+    // web process and is behind known blank-window bugs on some drivers; a dashboard does not
+    // need it. A value the user set wins.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+        // Safe here: no other thread exists yet to read the environment concurrently.
+        std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
@@ -53,6 +61,7 @@ pub fn run() {
             if !start_minimized {
                 show_main(app.handle());
             }
+            quit_on_signal(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -90,6 +99,28 @@ pub(crate) fn show_main<R: Runtime>(app: &AppHandle<R>) {
         let _ = window.show();
         let _ = window.set_focus();
     }
+}
+
+/// SIGTERM (logout, shutdown, `kill`) and Ctrl-C quit the way the tray's Quit does.
+fn quit_on_signal<R: Runtime>(app: AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = match signal(SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => return tracing::warn!("cannot listen for SIGTERM ({e}); only the tray's Quit drains the proxy"),
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("asked to stop: finishing in-flight requests");
+        quit(&app);
+    });
 }
 
 /// Drains in-flight requests and flushes the request log, then exits.

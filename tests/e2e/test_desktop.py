@@ -8,7 +8,9 @@ in no file under the data dir.
 
 import os
 import shutil
+import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -83,8 +85,9 @@ def launch(tmp_path):
         d.close()
 
 
-def mock_config(mock, server=""):
-    return f'{server}[[providers]]\nid = "mock"\nbase_url = "{mock.api}"\n\n[[prices]]\nmodel = "mock-model"\ninput = 2.5\noutput = 10.0\n'
+def mock_config(mock, server="", key_env=None):
+    key = f'api_key_env = "{key_env}"\n' if key_env else ""
+    return f'{server}[[providers]]\nid = "mock"\nbase_url = "{mock.api}"\n{key}\n[[prices]]\nmodel = "mock-model"\ninput = 2.5\noutput = 10.0\n'
 
 
 def test_window_proxy_and_keychain(launch, mock):
@@ -159,3 +162,34 @@ def test_a_taken_port_is_reported_and_another_offered(launch, mock):
         new_listen = saved.split('listen = "')[1].split('"')[0]
         assert new_listen != f"127.0.0.1:{port}"
         assert httpx.get(f"http://{new_listen}/healthz").json() == {"status": "ok"}
+
+
+def test_quitting_finishes_requests_in_flight_and_keeps_the_log(tmp_path, mock):
+    """SIGTERM takes the tray's Quit path: a streaming answer in progress completes, and the
+    request log on disk has every answered request."""
+    app = Path(os.environ.get("DESKTOP_BIN", ROOT / "target" / "debug" / "sluice-desktop"))
+    need("a display (DISPLAY)", os.environ.get("DISPLAY"))
+    data_dir, config = tmp_path / "data", tmp_path / "config.toml"
+    config.write_text(mock_config(mock, key_env="SLUICE_TEST_MOCK_KEY"))
+    listen = f"127.0.0.1:{free_port()}"
+    env = {**os.environ, "SLUICE_CONFIG": str(config), "SLUICE_DATA_DIR": str(data_dir), "SLUICE_LISTEN": listen, "SLUICE_TOKEN": "quit-test-token", "SLUICE_TEST_MOCK_KEY": MOCK_KEY}
+    proc = Proc([str(app)], env=env)
+    proc.wait_for("gateway listening")
+    headers = {"Authorization": "Bearer quit-test-token"}
+    url = f"http://{listen}/v1/chat/completions"
+    answered = [httpx.post(url, headers=headers, json={"model": "mock/m", "messages": [{"role": "user", "content": f"q{i}"}]}).headers["x-sluice-request-id"] for i in range(5)]
+
+    # A slow stream (the mock waits 1.5 s before answering) is in flight when the signal comes.
+    with httpx.stream("POST", url, headers=headers, timeout=30, json={"model": "mock/delay-1500", "stream": True, "messages": [{"role": "user", "content": "slow"}]}) as slow:
+        assert slow.status_code == 200
+        proc.p.send_signal(signal.SIGTERM)
+        try:
+            body = slow.read().decode()
+        except httpx.HTTPError as e:
+            raise AssertionError(f"the stream broke off: {e}\n{proc.output}")
+        answered.append(slow.headers["x-sluice-request-id"])
+    assert "data: [DONE]" in body
+    assert proc.p.wait(timeout=20) == 0, proc.output
+    with sqlite3.connect(data_dir / "sluice.db") as db:
+        logged = {row[0] for row in db.execute("SELECT id FROM requests")}
+    assert set(answered) <= logged

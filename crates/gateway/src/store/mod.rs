@@ -14,7 +14,7 @@ mod usage;
 mod writer;
 
 pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, stats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
-pub use usage::{usage, DayUsage, ModelUsage, UsageReport, UsageTotals};
+pub use usage::{totals, usage, DayUsage, ModelUsage, Totals, UsageReport, UsageTotals};
 pub use writer::{AttemptRecord, CacheInsert, RequestRecord};
 
 use journal::Journal;
@@ -230,7 +230,7 @@ mod tests {
         });
         assert_eq!(ids(&store, &rt).len(), 400);
         let stats = rt.block_on(store.read(stats)).unwrap();
-        assert_eq!((stats.requests, stats.upstream_calls), (400, 400));
+        assert_eq!((stats.totals.requests, stats.upstream_calls), (400, 400));
         drop(store);
         let store = Arc::new(Store::open(dir.path()).unwrap());
         assert_eq!(ids(&store, &rt).len(), 400);

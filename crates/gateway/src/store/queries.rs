@@ -7,16 +7,9 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct Stats {
-    pub requests: u64,
+    #[serde(flatten)]
+    pub totals: super::Totals,
     pub upstream_calls: u64,
-    pub cache_hits: u64,
-    pub errors: u64,
-    pub prompt_tokens: u64,
-    pub completion_tokens: u64,
-    pub cost_usd: f64,
-    pub saved_usd: f64,
-    /// Requests whose model has no known price (their cost counts as 0 above).
-    pub unpriced_requests: u64,
     pub cache_entries: u64,
 }
 
@@ -78,31 +71,11 @@ impl StoredAnswer {
 }
 
 pub fn stats(conn: &Connection) -> rusqlite::Result<Stats> {
-    let mut stats = conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(cache LIKE 'hit-%'), 0), COALESCE(SUM(status >= 400), 0),
-                COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
-                COALESCE(SUM(cost_usd), 0), COALESCE(SUM(saved_usd), 0),
-                COALESCE(SUM(cost_usd IS NULL AND status < 400 AND cache NOT LIKE 'hit-%'), 0)
-         FROM requests",
-        [],
-        |r| {
-            Ok(Stats {
-                requests: r.get(0)?,
-                cache_hits: r.get(1)?,
-                errors: r.get(2)?,
-                prompt_tokens: r.get(3)?,
-                completion_tokens: r.get(4)?,
-                cost_usd: r.get(5)?,
-                saved_usd: r.get(6)?,
-                unpriced_requests: r.get(7)?,
-                upstream_calls: 0,
-                cache_entries: 0,
-            })
-        },
-    )?;
-    stats.upstream_calls = conn.query_row("SELECT COUNT(*) FROM attempts", [], |r| r.get(0))?;
-    stats.cache_entries = conn.query_row("SELECT COUNT(*) FROM cache_entries", [], |r| r.get(0))?;
-    Ok(stats)
+    Ok(Stats {
+        totals: super::totals(conn, i64::MIN)?,
+        upstream_calls: conn.query_row("SELECT COUNT(*) FROM attempts", [], |r| r.get(0))?,
+        cache_entries: conn.query_row("SELECT COUNT(*) FROM cache_entries", [], |r| r.get(0))?,
+    })
 }
 
 const REQUEST_COLUMNS: &str = "id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms, stream,

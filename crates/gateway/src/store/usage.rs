@@ -13,8 +13,9 @@ pub struct UsageReport {
     pub by_model: Vec<ModelUsage>,
 }
 
+/// What the request log adds up to since a moment (all time for `/api/stats`).
 #[derive(Debug, Serialize)]
-pub struct UsageTotals {
+pub struct Totals {
     pub requests: u64,
     pub cache_hits: u64,
     pub errors: u64,
@@ -22,6 +23,14 @@ pub struct UsageTotals {
     pub completion_tokens: u64,
     pub cost_usd: f64,
     pub saved_usd: f64,
+    /// Answered upstream calls whose model has no known price (their cost counts as 0 above).
+    pub unpriced_requests: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UsageTotals {
+    #[serde(flatten)]
+    pub totals: Totals,
     pub p50_ms: Option<f64>,
     pub p95_ms: Option<f64>,
 }
@@ -48,30 +57,32 @@ pub struct ModelUsage {
 
 const DAY_MS: i64 = 86_400_000;
 
-/// `offset_ms` is the viewer's offset from UTC (east positive), so days break at their midnight.
-pub fn usage(conn: &Connection, since: i64, offset_ms: i64) -> rusqlite::Result<UsageReport> {
-    let mut totals = conn.query_row(
+pub fn totals(conn: &Connection, since: i64) -> rusqlite::Result<Totals> {
+    conn.prepare_cached(
         "SELECT COUNT(*), COALESCE(SUM(cache LIKE 'hit-%'), 0), COALESCE(SUM(status >= 400), 0),
                 COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
-                COALESCE(SUM(cost_usd), 0), COALESCE(SUM(saved_usd), 0)
+                COALESCE(SUM(cost_usd), 0), COALESCE(SUM(saved_usd), 0),
+                COALESCE(SUM(cost_usd IS NULL AND status < 400 AND cache NOT LIKE 'hit-%'), 0)
          FROM requests WHERE ts >= ?1",
-        [since],
-        |r| {
-            Ok(UsageTotals {
-                requests: r.get(0)?,
-                cache_hits: r.get(1)?,
-                errors: r.get(2)?,
-                prompt_tokens: r.get(3)?,
-                completion_tokens: r.get(4)?,
-                cost_usd: r.get(5)?,
-                saved_usd: r.get(6)?,
-                p50_ms: None,
-                p95_ms: None,
-            })
-        },
-    )?;
-    totals.p50_ms = percentile(conn, since, totals.requests, 0.50)?;
-    totals.p95_ms = percentile(conn, since, totals.requests, 0.95)?;
+    )?
+    .query_row([since], |r| {
+        Ok(Totals {
+            requests: r.get(0)?,
+            cache_hits: r.get(1)?,
+            errors: r.get(2)?,
+            prompt_tokens: r.get(3)?,
+            completion_tokens: r.get(4)?,
+            cost_usd: r.get(5)?,
+            saved_usd: r.get(6)?,
+            unpriced_requests: r.get(7)?,
+        })
+    })
+}
+
+/// `offset_ms` is the viewer's offset from UTC (east positive), so days break at their midnight.
+pub fn usage(conn: &Connection, since: i64, offset_ms: i64) -> rusqlite::Result<UsageReport> {
+    let all = totals(conn, since)?;
+    let totals = UsageTotals { p50_ms: percentile(conn, since, all.requests, 0.50)?, p95_ms: percentile(conn, since, all.requests, 0.95)?, totals: all };
 
     let mut stmt = conn.prepare_cached(
         "SELECT ((ts + ?2) / ?3) * ?3 - ?2 AS day, COUNT(*), COALESCE(SUM(cost_usd), 0), COALESCE(SUM(saved_usd), 0)
@@ -128,10 +139,10 @@ mod tests {
         assert_eq!(utc.days.len(), 1);
         assert_eq!((utc.days[0].day, utc.days[0].requests), (jan2, 3));
         assert_eq!((utc.totals.p50_ms, utc.totals.p95_ms), (Some(20.0), Some(30.0)));
-        assert!((utc.totals.cost_usd - 1.0).abs() < 1e-9);
+        assert!((utc.totals.totals.cost_usd - 1.0).abs() < 1e-9);
         let east = usage(&conn, 0, 2 * hour).unwrap();
         let days: Vec<(i64, u64)> = east.days.iter().map(|d| (d.day, d.requests)).collect();
         assert_eq!(days, vec![(jan2 - 2 * hour, 2), (jan2 + 22 * hour, 1)]);
-        assert_eq!(usage(&conn, jan2 + 2 * hour, 0).unwrap().totals.requests, 1);
+        assert_eq!(usage(&conn, jan2 + 2 * hour, 0).unwrap().totals.totals.requests, 1);
     }
 }
