@@ -1,5 +1,6 @@
 """A few W3C WebDriver calls over httpx, enough to drive the desktop app through tauri-driver."""
 
+import subprocess
 import time
 
 import httpx
@@ -51,10 +52,10 @@ class WebDriver:
         return self._call("POST", "/execute/sync", {"script": source, "args": list(args)})
 
     def screenshot(self, path):
-        import base64
-
+        """The whole (Xvfb) screen, through ImageMagick: WebKitWebDriver's own screenshot hangs
+        when the app runs without WebKit's DMA-BUF renderer, as it does by default."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(self._call("GET", "/screenshot")))
+        subprocess.run(["import", "-window", "root", str(path)], check=True, timeout=30)
 
     def quit(self):
         try:

@@ -27,7 +27,8 @@ pub fn python_env(root: &Path) -> Result<PathBuf> {
 /// Debian packages the tests need: WebKit and friends to build the desktop app, Xvfb and
 /// WebKitWebDriver to drive it, gnome-keyring and secret-tool for a real keychain, Chromium for
 /// the browser suite.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "gnome-keyring", "dbus-daemon", "libsecret-tools", "chromium"];
+/// ImageMagick photographs the Xvfb screen.
+const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "gnome-keyring", "dbus-daemon", "libsecret-tools", "chromium", "imagemagick"];
 
 /// What building the desktop app needs (Tauri 2 on Linux).
 const DESKTOP_BUILD_PACKAGES: &[&str] = &["pkgconf", "libwebkit2gtk-4.1-dev", "libayatana-appindicator3-dev", "librsvg2-dev", "libssl-dev"];
