@@ -53,7 +53,9 @@ pub fn run() {
             commands::relaunch,
         ])
         .setup(move |app| {
-            // The proxy is up before the window asks for it.
+            // The proxy is up before the window asks for it. Not earlier than here: the
+            // single-instance plugin must first rule out a running Sluice on the same data dir,
+            // whose database and journal this one would otherwise open too.
             tauri::async_runtime::block_on(app.state::<GatewayHost>().start(None));
             if let Err(e) = tray::build(app.handle()) {
                 tracing::warn!("no tray icon ({e}); closing the window will quit Sluice");
