@@ -68,11 +68,14 @@ fn deb(root: &Path) -> Result<()> {
     deps::ui(root)?;
     deps::desktop_build()?;
     let mut build = Command::new(root.join("ui/node_modules/.bin/tauri"));
-    build.current_dir(root).args(["build", "--bundles", "deb"]);
+    // The CLI would take the first package.json it finds (tests/ui) for the frontend.
+    build.current_dir(root).args(["build", "--bundles", "deb"]).env("TAURI_FRONTEND_PATH", root.join("ui"));
     if std::env::var_os("TAURI_SIGNING_PRIVATE_KEY").is_none() {
         // Without the release key the updater signature cannot be made; the .deb still can.
         build.args(["--config", r#"{"bundle":{"createUpdaterArtifacts":false}}"#]);
     }
+    // Cargo's default members are the headless crates; the app is the root package.
+    build.args(["--", "-p", "sluice-desktop"]);
     sh(&mut build)?;
     eprintln!("xtask: the package is in target/release/bundle/deb/");
     Ok(())
