@@ -92,7 +92,8 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
         c
     };
     sh(&mut apt(&["update", "-qq"]))?;
-    let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
+    // With recommends: WebKit and Chromium render with the fonts and Mesa drivers they pull in.
+    let mut install = apt(&["install", "-y", "-qq"]);
     install.args(&missing);
     sh(&mut install)
 }
