@@ -32,3 +32,21 @@ def test_eval_names_a_bad_line(tmp_path):
     pairs.write_text('{"a": "x", "b": "y", "label": 1}\n{"a": "x"}\n')
     out = subprocess.run([_bin("SLUICE_BIN", "sluice"), "eval", "cache", "--pairs", str(pairs), "--model-dir", str(MODEL)], capture_output=True, text=True, timeout=120)
     assert out.returncode != 0 and "line 2" in out.stderr
+
+
+def test_simulate_stores_every_a_and_asks_every_b(tmp_path):
+    pairs = tmp_path / "pairs.jsonl"
+    rows = [
+        {"a": "What is the capital of France?", "b": "What's the capital city of France?", "label": 1},
+        {"a": "How do I bake sourdough bread?", "b": "What is the recipe for sourdough bread?", "label": 1},
+        {"a": "exchange rate from USD to JPY", "b": "exchange rate from JPY to USD", "label": 0},
+        {"a": "Who painted the Mona Lisa?", "b": "How tall is Mount Everest?", "label": 1},
+    ]
+    pairs.write_text("\n".join(json.dumps(p) for p in rows) + "\n")
+    out = subprocess.run([_bin("SLUICE_BIN", "sluice"), "eval", "cache", "--simulate", "--pairs", str(pairs), "--model-dir", str(MODEL), "--threshold", "0.85"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert (result["queries"], result["entries"]) == (4, 4)
+    assert result["wrong_hits"] == 0, "the swapped currencies must not hit the USD→JPY entry"
+    assert result["right_hits"] >= 1 and result["right_hits"] + result["misses"] == 4

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde_json::json;
-use sluice_gateway::cache::semantic::{decide, SemanticSettings};
+use sluice_gateway::cache::semantic::{best_match, decide, SemanticSettings};
 use sluice_gateway::embed::{Embedder, MiniLm};
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -26,6 +26,11 @@ pub struct EvalCacheArgs {
     /// Thresholds to compare, comma-separated: one JSON line each, embeddings computed once.
     #[arg(long, value_delimiter = ',', conflicts_with = "threshold")]
     sweep: Vec<f32>,
+    /// Simulate a cache instead of judging pairs: store every `a`, ask every `b`, and count
+    /// right hits (the pair's own `a`, for label 1), wrong hits (any other entry, or any hit
+    /// for label 0) and misses.
+    #[arg(long)]
+    simulate: bool,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +69,10 @@ pub fn run(args: EvalCacheArgs) -> Result<()> {
     let thresholds = if args.sweep.is_empty() { vec![args.threshold.unwrap_or(SemanticSettings::default().threshold)] } else { args.sweep.clone() };
     for threshold in thresholds {
         let settings = SemanticSettings { threshold };
+        if args.simulate {
+            println!("{}", simulate(&settings, &pairs, &vectors, &args));
+            continue;
+        }
         let (mut tp, mut fp, mut tn, mut fn_) = (0u64, 0u64, 0u64, 0u64);
         for p in &pairs {
             let hit = decide(&settings, &p.a, &vectors[p.a.as_str()], &p.b, &vectors[p.b.as_str()]).is_ok();
@@ -86,4 +95,28 @@ pub fn run(args: EvalCacheArgs) -> Result<()> {
         println!("{out}");
     }
     Ok(())
+}
+
+/// Every distinct `a` is a cache entry; every `b` is a query against all of them.
+fn simulate(settings: &SemanticSettings, pairs: &[Pair], vectors: &HashMap<&str, Vec<f32>>, args: &EvalCacheArgs) -> serde_json::Value {
+    let mut entries: Vec<&str> = pairs.iter().map(|p| p.a.as_str()).collect();
+    entries.sort_unstable();
+    entries.dedup();
+    let (mut right, mut wrong, mut misses) = (0u64, 0u64, 0u64);
+    for p in pairs {
+        let stored = entries.iter().enumerate().map(|(i, a)| (i, *a, vectors[a].as_slice()));
+        match best_match(settings, &p.b, &vectors[p.b.as_str()], stored) {
+            Some(i) if p.label == 1 && entries[i] == p.a => right += 1,
+            Some(_) => wrong += 1,
+            None => misses += 1,
+        }
+    }
+    json!({
+        "queries": pairs.len(),
+        "entries": entries.len(),
+        "right_hits": right,
+        "wrong_hits": wrong,
+        "misses": misses,
+        "settings": { "threshold": (f64::from(settings.threshold) * 1e4).round() / 1e4, "candidates": sluice_gateway::cache::semantic::CANDIDATES, "model_dir": args.model_dir.display().to_string() },
+    })
 }

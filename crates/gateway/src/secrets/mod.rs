@@ -89,12 +89,17 @@ impl Keys {
         if let Some(known) = self.read.lock().expect("key cache lock").get(provider_id) {
             return known.clone();
         }
-        let found = keychain.get(provider_id).unwrap_or_else(|e| {
-            tracing::warn!(provider = provider_id, "cannot read the key from the keychain: {e}");
-            None
-        });
-        self.read.lock().expect("key cache lock").insert(provider_id.to_owned(), found.clone());
-        found
+        match keychain.get(provider_id) {
+            Ok(found) => {
+                self.read.lock().expect("key cache lock").insert(provider_id.to_owned(), found.clone());
+                found
+            }
+            // Not remembered: a locked or busy keychain may answer next time.
+            Err(e) => {
+                tracing::warn!(provider = provider_id, "cannot read the key from the keychain: {e}");
+                None
+            }
+        }
     }
 
     /// Stores a key in the keychain. Refuses values that cannot be an API key, saying why.
