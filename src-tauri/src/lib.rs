@@ -56,11 +56,12 @@ pub fn run() {
             // The proxy is up before the window asks for it. Not earlier than here: the
             // single-instance plugin must first rule out a running Sluice on the same data dir,
             // whose database and journal this one would otherwise open too.
-            tauri::async_runtime::block_on(app.state::<GatewayHost>().start(None));
+            let state = tauri::async_runtime::block_on(app.state::<GatewayHost>().start(None));
             if let Err(e) = tray::build(app.handle()) {
                 tracing::warn!("no tray icon ({e}); closing the window will quit Sluice");
             }
-            if !start_minimized {
+            // A gateway that could not start (port taken) needs the window, minimized or not.
+            if !start_minimized || !matches!(state, host::GatewayState::Running { .. }) {
                 show_main(app.handle());
             }
             quit_on_signal(app.handle().clone());
