@@ -6,12 +6,17 @@ use std::path::{Path, PathBuf};
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_autostart::ManagerExt;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DesktopSettings {
-    #[serde(default)]
     pub start_at_login: bool,
-    #[serde(default)]
     pub start_minimized: bool,
+}
+
+/// What desktop.json holds; start at login lives with the OS, not here.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    #[serde(default)]
+    start_minimized: bool,
 }
 
 fn file(data_dir: &Path) -> PathBuf {
@@ -20,7 +25,7 @@ fn file(data_dir: &Path) -> PathBuf {
 
 /// Missing or unreadable settings are the defaults: a broken file must not stop the app.
 pub fn load_start_minimized(data_dir: &Path) -> bool {
-    std::fs::read(file(data_dir)).ok().and_then(|b| serde_json::from_slice::<DesktopSettings>(&b).ok()).is_some_and(|s| s.start_minimized)
+    std::fs::read(file(data_dir)).ok().and_then(|b| serde_json::from_slice::<Stored>(&b).ok()).is_some_and(|s| s.start_minimized)
 }
 
 pub fn read<R: Runtime>(app: &AppHandle<R>, data_dir: &Path) -> DesktopSettings {
@@ -36,7 +41,7 @@ pub fn write<R: Runtime>(app: &AppHandle<R>, data_dir: &Path, wanted: &DesktopSe
     std::fs::create_dir_all(data_dir)?;
     let path = file(data_dir);
     let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&DesktopSettings { start_at_login: false, start_minimized: wanted.start_minimized })?)?;
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&Stored { start_minimized: wanted.start_minimized })?)?;
     std::fs::rename(&tmp, &path)?;
     Ok(read(app, data_dir))
 }

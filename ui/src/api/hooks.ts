@@ -55,6 +55,16 @@ export function useRequests(filter: RequestFilter) {
   });
 }
 
+/** Whether anything has gone through Sluice yet; asks until the answer is yes, then stops. */
+export function useAnyRequests() {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: ["any-requests"],
+    queryFn: () => client<{ requests: RequestRow[] }>("/api/requests?limit=1").then((r) => r.requests.length > 0),
+    refetchInterval: (query) => (query.state.data ? false : LIVE_MS),
+  });
+}
+
 export function useRequestDetail(id: string | null) {
   const { client } = useSession();
   return useQuery({ queryKey: ["request", id], queryFn: () => client<RequestDetail>(`/api/requests/${encodeURIComponent(id!)}`), enabled: !!id });

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { useUsage } from "../api/hooks";
+import { useAnyRequests, useUsage } from "../api/hooks";
 import { ErrorBox } from "../components/ErrorBox";
 import { Stat } from "../components/Stat";
 import { formatCount, formatDay, formatMs, formatPercent, formatTokens, formatUsd } from "../lib/format";
@@ -16,9 +16,9 @@ const RANGES: { id: Range; label: string }[] = [
 export function Dashboard() {
   const [range, setRange] = useState<Range>("7d");
   const usage = useUsage(range);
-  const longest = useUsage("30d");
+  const anyRequests = useAnyRequests();
 
-  if (longest.data && longest.data.totals.requests === 0) return <FirstSteps />;
+  if (anyRequests.data === false) return <FirstSteps />;
   return (
     <>
       <div className="toolbar">
