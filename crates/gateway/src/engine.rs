@@ -2,6 +2,7 @@
 //! config, swapped atomically when the config changes so in-flight requests finish on the
 //! config they started with.
 
+use crate::cache::semantic::{SemanticCache, EMBEDDER};
 use crate::cache::ExactCache;
 use crate::config::{self, Config, ConfigWatcher, FieldError, ProviderKind};
 use crate::pricing::PriceTable;
@@ -48,6 +49,18 @@ impl Runtime {
     }
 }
 
+/// The embedding model's folder, or `None` when nothing uses semantic caching: the env var,
+/// else the config, else the data dir's copy (where the app puts a downloaded model).
+fn embed_model_dir(config: &Config, data_dir: &std::path::Path) -> Option<PathBuf> {
+    let used = config.cache.semantic || config.routes.iter().any(|r| r.cache.as_ref().and_then(|c| c.semantic) == Some(true));
+    used.then(|| {
+        std::env::var_os("SLUICE_EMBED_MODEL_DIR")
+            .map(PathBuf::from)
+            .or_else(|| config.cache.embed_model_dir.clone())
+            .unwrap_or_else(|| data_dir.join("models").join(EMBEDDER))
+    })
+}
+
 /// Where the engine keeps its state and how it was asked to start.
 pub struct EngineOptions {
     pub data_dir: PathBuf,
@@ -71,6 +84,7 @@ pub struct Engine {
     runtime: ArcSwap<Runtime>,
     pub store: Arc<Store>,
     pub cache: ExactCache,
+    pub semantic: Arc<SemanticCache>,
     pub health: Health,
     token: ArcSwap<String>,
     token_fixed: bool,
@@ -107,8 +121,11 @@ impl Engine {
             .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("cannot build the HTTP client")?;
+        let semantic = Arc::new(SemanticCache::new(store.clone()));
+        semantic.load_model(embed_model_dir(&config, &options.data_dir));
         let runtime = Runtime::build(config, options.keys.as_ref(), &client);
         Ok(Arc::new(Engine {
+            semantic,
             runtime: ArcSwap::from_pointee(runtime),
             store,
             cache,
@@ -167,6 +184,7 @@ impl Engine {
     }
 
     fn apply(&self, config: Config) {
+        self.semantic.load_model(embed_model_dir(&config, &self.data_dir));
         self.runtime.store(Arc::new(Runtime::build(config, self.keys.as_ref(), &self.client)));
         self.model_lists.lock().expect("model list lock").clear();
     }

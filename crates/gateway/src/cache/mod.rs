@@ -26,6 +26,7 @@ use std::time::Duration;
 #[serde(rename_all = "kebab-case")]
 pub enum CacheStatus {
     HitExact,
+    HitSemantic,
     Miss,
     Bypass,
 }
@@ -34,6 +35,7 @@ impl CacheStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             CacheStatus::HitExact => "hit-exact",
+            CacheStatus::HitSemantic => "hit-semantic",
             CacheStatus::Miss => "miss",
             CacheStatus::Bypass => "bypass",
         }
@@ -47,6 +49,8 @@ pub struct CachePolicy {
     pub ttl: Option<Duration>,
     pub max_temperature: f64,
     pub cache_multiple_choices: bool,
+    /// `None`: exact hits only.
+    pub semantic: Option<semantic::SemanticSettings>,
 }
 
 /// What the cache does for one request.
@@ -180,6 +184,22 @@ impl ExactCache {
         self.hot.lock().expect("hot cache lock").put(key, answer);
     }
 
+    /// Forgets an entry at once; the database copy goes in the writer's next batch.
+    pub fn remove(&self, key: &[u8; 32]) {
+        self.index.lock().expect("cache index lock").remove(&prefix(key));
+        let mut hot = self.hot.lock().expect("hot cache lock");
+        if let Some(old) = hot.answers.pop(key) {
+            hot.bytes -= old.size();
+        }
+    }
+
+    pub fn clear(&self) {
+        self.index.lock().expect("cache index lock").clear();
+        let mut hot = self.hot.lock().expect("hot cache lock");
+        hot.answers.clear();
+        hot.bytes = 0;
+    }
+
     /// Hit counts since the last call, for the database.
     pub fn take_hits(&self) -> Vec<([u8; 32], u64, i64)> {
         self.hits.lock().expect("hit count lock").drain().map(|(k, (n, ts))| (k, n, ts)).collect()
@@ -192,7 +212,7 @@ mod tests {
     use serde_json::json;
 
     fn policy() -> CachePolicy {
-        CachePolicy { exact: true, ttl: None, max_temperature: 1.0, cache_multiple_choices: false }
+        CachePolicy { exact: true, ttl: None, max_temperature: 1.0, cache_multiple_choices: false, semantic: None }
     }
 
     fn body(v: Value) -> Map<String, Value> {

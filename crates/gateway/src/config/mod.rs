@@ -84,6 +84,11 @@ pub struct RouteCacheConfig {
     pub exact: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<bool>,
+    /// Minimum cosine similarity for a semantic hit on this route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,6 +118,12 @@ pub struct CacheConfig {
     pub max_temperature: f64,
     /// `n > 1` asks for several different samples; replaying one set defeats that by default.
     pub cache_multiple_choices: bool,
+    /// Minimum cosine similarity of two questions for a semantic hit (then the checks run).
+    pub threshold: f32,
+    /// The embedding model's folder; `SLUICE_EMBED_MODEL_DIR` overrides it, and without
+    /// either Sluice looks in `<data dir>/models/all-MiniLM-L6-v2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embed_model_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,6 +168,10 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
+/// Semantic thresholds that make sense: below 0.5 nearly anything "matches".
+const THRESHOLDS: std::ops::RangeInclusive<f32> = 0.5..=1.0;
+const THRESHOLD_HINT: &str = "0.5–1 (the cosine similarity two questions need; 0.95 is the default)";
+
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8990";
 
 impl Default for ServerConfig {
@@ -172,7 +187,15 @@ impl Default for ServerConfig {
 
 impl Default for CacheConfig {
     fn default() -> Self {
-        CacheConfig { exact: true, semantic: true, ttl_secs: 0, max_temperature: 1.0, cache_multiple_choices: false }
+        CacheConfig {
+            exact: true,
+            semantic: true,
+            ttl_secs: 0,
+            max_temperature: 1.0,
+            cache_multiple_choices: false,
+            threshold: crate::cache::semantic::SemanticSettings::default().threshold,
+            embed_model_dir: None,
+        }
     }
 }
 
@@ -288,6 +311,9 @@ impl Config {
             if r.timeout_secs == Some(0) {
                 return Err(bad(format!("routes[{i}].timeout_secs"), "must be at least 1"));
             }
+            if let Some(t) = r.cache.as_ref().and_then(|c| c.threshold).filter(|t| !THRESHOLDS.contains(t)) {
+                return Err(bad(format!("routes[{i}].cache.threshold"), format!("{t} is outside {THRESHOLD_HINT}")));
+            }
         }
         for (i, p) in self.prices.iter().enumerate() {
             for (name, v) in [("input", Some(p.input)), ("output", Some(p.output)), ("cached_input", p.cached_input),
@@ -300,6 +326,9 @@ impl Config {
         }
         if !(0.0..=2.0).contains(&self.cache.max_temperature) {
             return Err(bad("cache.max_temperature", "must be between 0 and 2"));
+        }
+        if !THRESHOLDS.contains(&self.cache.threshold) {
+            return Err(bad("cache.threshold", format!("{} is outside {THRESHOLD_HINT}", self.cache.threshold)));
         }
         if self.router.timeout_secs == 0 {
             return Err(bad("router.timeout_secs", "must be at least 1"));

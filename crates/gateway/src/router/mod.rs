@@ -6,6 +6,7 @@ mod health;
 pub use fallback::{call_chat, Answer, Served};
 pub use health::{Health, TargetHealth};
 
+use crate::cache::semantic::SemanticSettings;
 use crate::cache::CachePolicy;
 use crate::config::{Config, RouteConfig};
 use crate::pricing::PriceTable;
@@ -64,6 +65,8 @@ pub struct Routes {
     disabled: Vec<String>,
     default_timeout: Duration,
     cache: CachePolicy,
+    /// `[cache] threshold`, for routes that switch semantic caching on themselves.
+    threshold: f32,
 }
 
 impl Routes {
@@ -73,6 +76,7 @@ impl Routes {
             ttl: (config.cache.ttl_secs > 0).then(|| Duration::from_secs(config.cache.ttl_secs)),
             max_temperature: config.cache.max_temperature,
             cache_multiple_choices: config.cache.cache_multiple_choices,
+            semantic: config.cache.semantic.then_some(SemanticSettings { threshold: config.cache.threshold }),
         };
         let (enabled, disabled): (Vec<_>, Vec<_>) = config.providers.iter().partition(|p| p.enabled);
         Routes {
@@ -81,6 +85,7 @@ impl Routes {
             disabled: disabled.into_iter().map(|p| p.id.clone()).collect(),
             default_timeout: Duration::from_secs(config.router.timeout_secs),
             cache,
+            threshold: config.cache.threshold,
         }
     }
 
@@ -103,6 +108,8 @@ impl Routes {
                 if let Some(ttl) = c.ttl_secs {
                     cache.ttl = (ttl > 0).then(|| Duration::from_secs(ttl));
                 }
+                let threshold = c.threshold.unwrap_or(self.threshold);
+                cache.semantic = c.semantic.unwrap_or(cache.semantic.is_some()).then_some(SemanticSettings { threshold });
             }
             return Ok(Route {
                 identity: format!("route:{model}={}", r.targets.join(",")),

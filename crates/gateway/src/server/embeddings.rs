@@ -55,6 +55,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
     };
     let cost = usage.and_then(|u| rt.prices.cost(&target.provider, &target.model, u));
     let record = RequestRecord {
+        semantic: None,
         id: id.clone(),
         ts_ms,
         model_requested: model,

@@ -7,15 +7,19 @@
 //! off the async runtime. WAL with `synchronous=NORMAL`: commits survive the process being
 //! killed, at a fraction of the cost of an fsync per commit.
 
+mod entries;
 mod journal;
 mod queries;
 mod schema;
 mod usage;
+mod vectors;
 mod writer;
 
+pub use entries::{cache_entries, cache_entry_exists, parse_entry_id, CacheEntryRow};
 pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, stats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
 pub use usage::{totals, usage, DayUsage, ModelUsage, Totals, UsageReport, UsageTotals};
-pub use writer::{AttemptRecord, CacheInsert, RequestRecord};
+pub use vectors::{nearest, Candidate, SemanticRow, DIMS};
+pub use writer::{AttemptRecord, CacheInsert, Feedback, RequestRecord, SemanticMatch};
 
 use journal::Journal;
 use rusqlite::{Connection, OpenFlags};
@@ -53,6 +57,7 @@ impl Store {
         let journal_dir = dir.join("journal");
         let db_err = |source| StoreError::Sqlite { path: path.clone(), source };
         let journal_err = |source| StoreError::Journal { path: journal_dir.clone(), source };
+        schema::load_vector_extension();
         let mut conn = Connection::open(&path).map_err(db_err)?;
         schema::prepare(&mut conn).map_err(db_err)?;
         let (records, files, next_seq) = journal::leftovers(&journal_dir).map_err(journal_err)?;
@@ -87,6 +92,16 @@ impl Store {
     /// Adds hit counts gathered in memory.
     pub async fn cache_hits(&self, hits: Vec<([u8; 32], u64, i64)>) -> Result<(), StoreError> {
         self.send(Op::CacheHits(hits)).await
+    }
+
+    /// Records feedback on an entry; `remove` also deletes it (with its vector).
+    pub async fn cache_feedback(&self, key: [u8; 32], feedback: Feedback, request_id: Option<String>, remove: bool) -> Result<(), StoreError> {
+        self.send(Op::CacheFeedback { key, feedback, request_id, ts_ms: crate::now_ms(), remove }).await
+    }
+
+    /// Removes every cache entry.
+    pub async fn cache_clear(&self) -> Result<(), StoreError> {
+        self.send(Op::CacheClear).await
     }
 
     /// Drops expired cache entries and log records older than `retention_days` (0 = none).
@@ -160,6 +175,7 @@ mod tests {
             attempts: vec![AttemptRecord { provider: "p".into(), model: "m".into(), status: Some(200), error: None, latency_ms: 1.0 }],
             request_body: None,
             response_body: None,
+            semantic: None,
         }
     }
 

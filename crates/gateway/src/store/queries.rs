@@ -11,6 +11,10 @@ pub struct Stats {
     pub totals: super::Totals,
     pub upstream_calls: u64,
     pub cache_entries: u64,
+    /// Semantic hits a client retried at once with `no-cache`.
+    pub likely_wrong_hits: u64,
+    /// Entries removed as wrong (admin API, the UI).
+    pub invalidated: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,6 +54,11 @@ pub struct RequestDetail {
     pub attempts: Vec<AttemptRow>,
     pub request_body: Option<String>,
     pub response_body: Option<String>,
+    /// The cache entry that answered (hex), for "wrong answer" feedback.
+    pub cache_entry: Option<String>,
+    /// For a semantic hit: the question asked and the stored question it matched.
+    pub question: Option<String>,
+    pub matched_question: Option<String>,
 }
 
 /// A stored answer, as the cache serves it.
@@ -75,6 +84,8 @@ pub fn stats(conn: &Connection) -> rusqlite::Result<Stats> {
         totals: super::totals(conn, i64::MIN)?,
         upstream_calls: conn.query_row("SELECT COUNT(*) FROM attempts", [], |r| r.get(0))?,
         cache_entries: conn.query_row("SELECT COUNT(*) FROM cache_entries", [], |r| r.get(0))?,
+        likely_wrong_hits: conn.query_row("SELECT COUNT(*) FROM cache_feedback WHERE kind = 'likely_wrong'", [], |r| r.get(0))?,
+        invalidated: conn.query_row("SELECT COUNT(*) FROM cache_feedback WHERE kind = 'invalidated'", [], |r| r.get(0))?,
     })
 }
 
@@ -146,16 +157,23 @@ pub fn recent_requests(conn: &Connection, limit: u32, filter: &RequestFilter) ->
 }
 
 pub fn request_detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RequestDetail>> {
-    let sql = format!("SELECT {REQUEST_COLUMNS}, request_body, response_body FROM requests WHERE id = ?1");
+    let sql = format!(
+        "SELECT {REQUEST_COLUMNS}, request_body, response_body, question, matched_question,
+            CASE cache WHEN 'hit-semantic' THEN matched_key WHEN 'hit-exact' THEN cache_key END
+         FROM requests WHERE id = ?1"
+    );
     let found = conn
-        .query_row(&sql, [id], |r| Ok((request_row(r)?, r.get::<_, Option<String>>(17)?, r.get::<_, Option<String>>(18)?)))
+        .query_row(&sql, [id], |r| {
+            let entry: Option<Vec<u8>> = r.get(21)?;
+            Ok((request_row(r)?, r.get(17)?, r.get(18)?, r.get(19)?, r.get(20)?, entry.map(|k| super::entries::hex(&k))))
+        })
         .optional()?;
-    let Some((request, request_body, response_body)) = found else { return Ok(None) };
+    let Some((request, request_body, response_body, question, matched_question, cache_entry)) = found else { return Ok(None) };
     let mut stmt = conn.prepare_cached("SELECT provider, model, status, error, latency_ms FROM attempts WHERE request_id = ?1 ORDER BY seq")?;
     let attempts = stmt
         .query_map([id], |r| Ok(AttemptRow { provider: r.get(0)?, model: r.get(1)?, status: r.get(2)?, error: r.get(3)?, latency_ms: r.get(4)? }))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Some(RequestDetail { request, attempts, request_body, response_body }))
+    Ok(Some(RequestDetail { request, attempts, request_body, response_body, cache_entry, question, matched_question }))
 }
 
 pub fn cache_get(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<Option<StoredAnswer>> {

@@ -53,7 +53,43 @@ const MIGRATIONS: &[&str] = &[
         last_hit_at INTEGER
     );
     CREATE INDEX cache_entries_expiry ON cache_entries(expires_at) WHERE expires_at IS NOT NULL;",
+    // 2: the semantic cache. An entry that may answer near-duplicates keeps the question it
+    // answered, its partition and its embedding; `cache_vectors` (sqlite-vec) holds the sign
+    // bits of that embedding under the entry's rowid for a fast Hamming prefilter, and the
+    // float vector in `cache_entries` rescores the survivors. The trigger keeps both tables in
+    // step however an entry goes (expiry, invalidation, clear); inserts go through
+    // `vectors::insert_entry`, which keeps the rowid.
+    "ALTER TABLE cache_entries ADD COLUMN question TEXT;
+    ALTER TABLE cache_entries ADD COLUMN partition TEXT;
+    ALTER TABLE cache_entries ADD COLUMN embedding BLOB;
+    CREATE VIRTUAL TABLE cache_vectors USING vec0(partition TEXT PARTITION KEY, bits BIT[384]);
+    CREATE TRIGGER cache_entries_vector_gone AFTER DELETE ON cache_entries WHEN OLD.embedding IS NOT NULL
+    BEGIN DELETE FROM cache_vectors WHERE rowid = OLD.rowid; END;
+    ALTER TABLE requests ADD COLUMN matched_key BLOB;
+    ALTER TABLE requests ADD COLUMN matched_question TEXT;
+    ALTER TABLE requests ADD COLUMN question TEXT;
+    CREATE TABLE cache_feedback (
+        ts INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('invalidated', 'likely_wrong')),
+        key BLOB,
+        request_id TEXT
+    );
+    CREATE INDEX requests_exact_hits ON requests(cache_key) WHERE cache = 'hit-exact';
+    CREATE INDEX requests_semantic_hits ON requests(matched_key) WHERE matched_key IS NOT NULL;",
 ];
+
+/// Makes sqlite-vec available to every connection opened after this (the schema needs it).
+pub fn load_vector_extension() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_vec_init has the signature sqlite3_auto_extension expects; the
+        // transmute only erases its argument types, as sqlite-vec's own docs do.
+        unsafe {
+            #[allow(clippy::missing_transmute_annotations)]
+            rusqlite::ffi::sqlite3_auto_extension(Some(std::mem::transmute(sqlite_vec::sqlite3_vec_init as *const ())));
+        }
+    });
+}
 
 pub fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;

@@ -18,6 +18,7 @@ pub struct UsageReport {
 pub struct Totals {
     pub requests: u64,
     pub cache_hits: u64,
+    pub semantic_hits: u64,
     pub errors: u64,
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
@@ -60,7 +61,7 @@ const DAY_MS: i64 = 86_400_000;
 pub fn totals(conn: &Connection, since: i64) -> rusqlite::Result<Totals> {
     conn.prepare_cached(
         "SELECT COUNT(*), COALESCE(SUM(cache LIKE 'hit-%'), 0), COALESCE(SUM(status >= 400), 0),
-                COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
+                COALESCE(SUM(cache = 'hit-semantic'), 0), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
                 COALESCE(SUM(cost_usd), 0), COALESCE(SUM(saved_usd), 0),
                 COALESCE(SUM(cost_usd IS NULL AND status < 400 AND cache NOT LIKE 'hit-%'), 0)
          FROM requests WHERE ts >= ?1",
@@ -70,11 +71,12 @@ pub fn totals(conn: &Connection, since: i64) -> rusqlite::Result<Totals> {
             requests: r.get(0)?,
             cache_hits: r.get(1)?,
             errors: r.get(2)?,
-            prompt_tokens: r.get(3)?,
-            completion_tokens: r.get(4)?,
-            cost_usd: r.get(5)?,
-            saved_usd: r.get(6)?,
-            unpriced_requests: r.get(7)?,
+            semantic_hits: r.get(3)?,
+            prompt_tokens: r.get(4)?,
+            completion_tokens: r.get(5)?,
+            cost_usd: r.get(6)?,
+            saved_usd: r.get(7)?,
+            unpriced_requests: r.get(8)?,
         })
     })
 }
@@ -122,6 +124,7 @@ mod tests {
 
     #[test]
     fn days_break_at_the_viewers_midnight_and_percentiles_use_nearest_rank() {
+        crate::store::schema::load_vector_extension();
         let mut conn = Connection::open_in_memory().unwrap();
         crate::store::schema::prepare(&mut conn).unwrap();
         let hour = 3_600_000;

@@ -1,6 +1,7 @@
 //! The writer thread: drains the queue into batched transactions and acknowledges commits.
 
 use super::journal::Segment;
+use super::vectors::{self, SemanticRow};
 use crate::cache::CacheStatus;
 use crate::wire::Usage;
 use bytes::Bytes;
@@ -34,6 +35,17 @@ pub struct RequestRecord {
     pub attempts: Vec<AttemptRecord>,
     pub request_body: Option<String>,
     pub response_body: Option<String>,
+    /// For a semantic hit: the entry that answered, the question it was stored for, and the
+    /// question asked (so the log can show what was matched to what).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<SemanticMatch>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SemanticMatch {
+    pub key: [u8; 32],
+    pub matched_question: String,
+    pub question: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,6 +70,26 @@ pub struct CacheInsert {
     pub usage: Usage,
     pub created_ms: i64,
     pub expires_ms: Option<i64>,
+    /// Set when the entry may also answer near-duplicates.
+    pub semantic: Option<SemanticRow>,
+}
+
+/// Why cache entries go before they expire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feedback {
+    /// Someone marked the answer wrong (admin API or the UI).
+    Invalidated,
+    /// A client asked again with `Cache-Control: no-cache` right after a semantic hit.
+    LikelyWrong,
+}
+
+impl Feedback {
+    fn as_str(self) -> &'static str {
+        match self {
+            Feedback::Invalidated => "invalidated",
+            Feedback::LikelyWrong => "likely_wrong",
+        }
+    }
 }
 
 pub(super) enum Op {
@@ -68,6 +100,10 @@ pub(super) enum Op {
     CacheInsert(Box<CacheInsert>),
     /// Hit counts gathered since the last flush: key, hits, last hit time.
     CacheHits(Vec<([u8; 32], u64, i64)>),
+    /// Removes one entry and records why (with the request that was answered from it, if known).
+    CacheFeedback { key: [u8; 32], feedback: Feedback, request_id: Option<String>, ts_ms: i64, remove: bool },
+    /// Removes every cache entry.
+    CacheClear,
     /// Drops expired cache entries and, when `requests_before_ms` is set, older log records.
     Purge { now_ms: i64, requests_before_ms: Option<i64> },
     /// Writes nothing; its acknowledgement means everything before it is committed.
@@ -139,14 +175,15 @@ fn write_op(tx: &Transaction, op: &Op) -> rusqlite::Result<()> {
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO requests (id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms,
                     stream, prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error,
-                    cache_key, request_body, response_body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                    cache_key, request_body, response_body, matched_key, matched_question, question)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
             )?
             .execute(params![
                 r.id, r.ts_ms, r.model_requested, r.provider, r.model, r.cache.as_str(), r.status, r.latency_ms, r.ttft_ms,
                 r.stream, r.usage.map(|u| u.prompt), r.usage.map(|u| u.completion), r.usage.map(|u| u.cached),
                 r.tokens_estimated, r.cost_usd, r.saved_usd, r.error, r.cache_key.as_ref().map(|k| &k[..]),
-                r.request_body, r.response_body
+                r.request_body, r.response_body, r.semantic.as_ref().map(|m| &m.key[..]),
+                r.semantic.as_ref().map(|m| &m.matched_question), r.semantic.as_ref().map(|m| &m.question)
             ])?;
             let mut insert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO attempts (request_id, seq, provider, model, status, error, latency_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -160,14 +197,32 @@ fn write_op(tx: &Transaction, op: &Op) -> rusqlite::Result<()> {
                 let strings: Vec<&str> = c.iter().map(|b| std::str::from_utf8(b).unwrap_or("")).collect();
                 serde_json::to_vec(&strings).expect("strings serialize")
             });
+            // An upsert, not INSERT OR REPLACE: the rowid must stay, it names the entry's vector.
             tx.prepare_cached(
-                "INSERT OR REPLACE INTO cache_entries (key, model_requested, provider, model, response, chunks, prompt_tokens,
-                    completion_tokens, cached_tokens, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO cache_entries (key, model_requested, provider, model, response, chunks, prompt_tokens,
+                    completion_tokens, cached_tokens, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (key) DO UPDATE SET model_requested = excluded.model_requested, provider = excluded.provider,
+                    model = excluded.model, response = excluded.response, chunks = excluded.chunks,
+                    prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
+                    cached_tokens = excluded.cached_tokens, created_at = excluded.created_at, expires_at = excluded.expires_at",
             )?
             .execute(params![
                 &e.key[..], e.model_requested, e.provider, e.model, &e.response[..], chunks, e.usage.prompt,
                 e.usage.completion, e.usage.cached, e.created_ms, e.expires_ms
             ])?;
+            if let Some(row) = &e.semantic {
+                vectors::insert(tx, &e.key, row)?;
+            }
+        }
+        Op::CacheFeedback { key, feedback, request_id, ts_ms, remove } => {
+            tx.prepare_cached("INSERT INTO cache_feedback (ts, kind, key, request_id) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![ts_ms, feedback.as_str(), &key[..], request_id])?;
+            if *remove {
+                tx.prepare_cached("DELETE FROM cache_entries WHERE key = ?1")?.execute([&key[..]])?;
+            }
+        }
+        Op::CacheClear => {
+            tx.execute("DELETE FROM cache_entries", [])?;
         }
         Op::CacheHits(hits) => {
             let mut update = tx.prepare_cached("UPDATE cache_entries SET hits = hits + ?2, last_hit_at = max(coalesce(last_hit_at, 0), ?3) WHERE key = ?1")?;

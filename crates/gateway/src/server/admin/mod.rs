@@ -1,5 +1,6 @@
 //! The admin API under `/api`, used by the UI in the desktop window and in a browser.
 
+pub mod cache;
 pub mod keys;
 pub mod providers;
 pub mod settings;

@@ -7,7 +7,7 @@ use crate::providers::ProviderError;
 use crate::router::{Route, Target};
 use crate::server::error::provider_error;
 use crate::server::respond::{json_response, sluice_headers, sse_response, Money};
-use crate::store::{AttemptRecord, CacheInsert, RequestRecord, StoredAnswer};
+use crate::store::{AttemptRecord, CacheInsert, RequestRecord, SemanticMatch, SemanticRow, StoredAnswer};
 use crate::wire::{completion_to_chunks, sse_data, Usage, SSE_DONE};
 use crate::{Engine, Runtime};
 use axum::body::Body;
@@ -32,6 +32,8 @@ pub struct Call {
     pub body: Arc<Map<String, Value>>,
     /// Kept only when `log.store_bodies` is on.
     pub request_body: Option<String>,
+    /// The question and its embedding, when the answer may also serve near-duplicates.
+    pub semantic: Option<SemanticRow>,
 }
 
 /// Answers that end like this are complete and safe to replay.
@@ -71,6 +73,7 @@ impl Call {
             attempts: Vec::new(),
             request_body: self.request_body.clone(),
             response_body: None,
+            semantic: None,
         }
     }
 
@@ -126,6 +129,7 @@ impl Call {
             usage,
             created_ms: self.ts_ms,
             expires_ms: plan.ttl.map(|t| self.ts_ms + t.as_millis() as i64),
+            semantic: self.semantic.clone(),
         })
     }
 
@@ -133,13 +137,16 @@ impl Call {
         sluice_headers(response, &self.id, cache, target, money);
     }
 
-    pub async fn serve_hit(self, hit: Arc<StoredAnswer>) -> Response {
+    /// Answers from the cache; `matched` says which stored question a semantic hit came from.
+    pub async fn serve_hit(self, hit: Arc<StoredAnswer>, matched: Option<SemanticMatch>) -> Response {
+        let status = if matched.is_some() { CacheStatus::HitSemantic } else { CacheStatus::HitExact };
         let target = Target { provider: hit.provider.clone(), model: hit.model.clone() };
         let prices = &self.rt.prices;
         let saved = prices
             .cost(&self.route.baseline.provider, &self.route.baseline.model, hit.usage)
             .or_else(|| prices.cost(&target.provider, &target.model, hit.usage));
-        let mut record = self.record(CacheStatus::HitExact, 200, Some(&target));
+        let mut record = self.record(status, 200, Some(&target));
+        record.semantic = matched;
         record.usage = Some(hit.usage);
         record.cost_usd = Some(0.0);
         record.saved_usd = saved;
@@ -152,7 +159,7 @@ impl Call {
         } else {
             json_response(StatusCode::OK, hit.response.clone())
         };
-        self.decorate(&mut response, CacheStatus::HitExact, Some(&target), Some(Money { cost: Some(0.0), saved }));
+        self.decorate(&mut response, status, Some(&target), Some(Money { cost: Some(0.0), saved }));
         response
     }
 

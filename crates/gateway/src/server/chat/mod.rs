@@ -8,7 +8,9 @@ mod stream;
 use super::body::{parse_object, read_body};
 use super::error::ApiError;
 use super::respond::new_request_id;
+use crate::cache::semantic::{SemanticQuery, EMBEDDER};
 use crate::cache::CachePlan;
+use crate::store::{SemanticMatch, SemanticRow};
 use crate::router::{call_chat, Answer, Served};
 use crate::Engine;
 use axum::body::Body;
@@ -38,6 +40,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         .resolve(&params.model, &rt.prices)
         .map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
     let plan = CachePlan::new(&route.cache, &headers, &body, &route.identity);
+    let semantic = plan.and(route.cache.semantic).and_then(|settings| SemanticQuery::from_request(&route.identity, EMBEDDER, &body).map(|query| (settings, query)));
     if params.stream {
         // Ask for usage even when the client did not, to price the call; the usage-only chunk
         // is withheld from clients that did not ask for it.
@@ -45,7 +48,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
     }
     let body = Arc::new(body);
     let store_bodies = rt.config.log.store_bodies;
-    let call = Call {
+    let mut call = Call {
         request_body: store_bodies.then(|| String::from_utf8_lossy(&bytes).into_owned()),
         body: body.clone(),
         engine: engine.clone(),
@@ -56,10 +59,32 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         params,
         route,
         plan,
+        semantic: None,
     };
-    if let Some(plan) = call.plan.filter(|p| p.lookup) {
+    let lookup = call.plan.is_some_and(|p| p.lookup);
+    if let Some(plan) = call.plan.filter(|_| lookup) {
         if let Some(hit) = engine.cache.get(plan.key, call.ts_ms).await {
-            return Ok(call.serve_hit(hit).await);
+            return Ok(call.serve_hit(hit, None).await);
+        }
+    }
+    if let Some((settings, query)) = semantic {
+        if !lookup {
+            engine.semantic.retried(&query).await;
+        }
+        // No vector while the model loads (or is missing): the request is then exact-only.
+        if let Some(vector) = engine.semantic.embed(&query.text).await {
+            let found = match lookup {
+                true => engine.semantic.lookup(settings, &query, vector.clone(), call.ts_ms).await,
+                false => None,
+            };
+            if let Some(found) = found {
+                if let Some(hit) = engine.cache.get(found.key, call.ts_ms).await {
+                    engine.semantic.note_hit(query.clone(), found.key, call.id.clone());
+                    let matched = SemanticMatch { key: found.key, matched_question: found.question, question: query.text };
+                    return Ok(call.serve_hit(hit, Some(matched)).await);
+                }
+            }
+            call.semantic = Some(SemanticRow { partition: query.partition, question: query.text, embedding: vector });
         }
     }
     let mut attempts = Vec::new();

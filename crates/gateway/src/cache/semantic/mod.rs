@@ -1,0 +1,165 @@
+//! The semantic cache: answers near-duplicate questions with an answer stored for another
+//! wording, when `decide` is sure they ask the same thing.
+//!
+//! The embedding model loads in the background; until it is ready (or when it is missing)
+//! requests embed nothing and only the exact cache answers. Entries live in the exact cache's
+//! table (the answer is served the same way) with their question and vector beside them.
+
+mod decide;
+mod query;
+
+pub use decide::{best_match, decide, verify, Refusal, SemanticSettings, CANDIDATES};
+pub use query::SemanticQuery;
+
+use crate::embed::{Embedder, MiniLm};
+use crate::store::{nearest, Candidate, Feedback, Store};
+use lru::LruCache;
+use serde::Serialize;
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+/// The name partitions carry, so vectors of another model are never compared with these.
+pub const EMBEDDER: &str = "all-MiniLM-L6-v2";
+
+/// A retry with `Cache-Control: no-cache` this soon after a semantic hit counts as a sign the
+/// hit was wrong.
+const RETRY_WINDOW: Duration = Duration::from_secs(120);
+
+/// Where the embedding model stands, for the UI and `/api/cache/status`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ModelStatus {
+    /// Semantic caching is switched off in the config.
+    Off,
+    /// No model files where Sluice looks for them.
+    Missing { dir: PathBuf },
+    Loading { dir: PathBuf },
+    Ready { dir: PathBuf },
+    Failed { dir: PathBuf, error: String },
+}
+
+struct RecentHit {
+    key: [u8; 32],
+    request_id: String,
+    at: Instant,
+}
+
+pub struct SemanticCache {
+    store: Arc<Store>,
+    embedder: RwLock<Option<Arc<dyn Embedder>>>,
+    status: Mutex<ModelStatus>,
+    /// Recent semantic hits by the query they answered, to notice a client asking again.
+    recent: Mutex<LruCache<SemanticQuery, RecentHit>>,
+}
+
+impl SemanticCache {
+    pub fn new(store: Arc<Store>) -> SemanticCache {
+        SemanticCache {
+            store,
+            embedder: RwLock::new(None),
+            status: Mutex::new(ModelStatus::Off),
+            recent: Mutex::new(LruCache::new(NonZeroUsize::new(4096).expect("non-zero"))),
+        }
+    }
+
+    pub fn status(&self) -> ModelStatus {
+        self.status.lock().expect("model status lock").clone()
+    }
+
+    fn set_status(&self, status: ModelStatus) {
+        *self.status.lock().expect("model status lock") = status;
+    }
+
+    /// Where the model is looked for: `None` when no route uses semantic caching.
+    fn dir(&self) -> Option<PathBuf> {
+        match self.status() {
+            ModelStatus::Off => None,
+            ModelStatus::Missing { dir } | ModelStatus::Loading { dir } | ModelStatus::Ready { dir } | ModelStatus::Failed { dir, .. } => Some(dir),
+        }
+    }
+
+    /// Loads the model from `dir` on the blocking pool unless it is loaded from there already;
+    /// `None` switches semantic caching off.
+    pub fn load_model(self: &Arc<Self>, dir: Option<PathBuf>) {
+        if dir.is_some() && dir == self.dir() && !matches!(self.status(), ModelStatus::Missing { .. } | ModelStatus::Failed { .. }) {
+            return;
+        }
+        let Some(dir) = dir else {
+            *self.embedder.write().expect("embedder lock") = None;
+            return self.set_status(ModelStatus::Off);
+        };
+        if !dir.join("model.safetensors").is_file() {
+            *self.embedder.write().expect("embedder lock") = None;
+            return self.set_status(ModelStatus::Missing { dir });
+        }
+        self.set_status(ModelStatus::Loading { dir: dir.clone() });
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            match MiniLm::load(&dir) {
+                Ok(model) => {
+                    *this.embedder.write().expect("embedder lock") = Some(Arc::new(model));
+                    tracing::info!(dir = %dir.display(), ms = started.elapsed().as_millis() as u64, "embedding model ready; semantic caching on");
+                    this.set_status(ModelStatus::Ready { dir });
+                }
+                Err(e) => {
+                    tracing::error!("semantic caching off: {e}");
+                    this.set_status(ModelStatus::Failed { dir, error: e.to_string() });
+                }
+            }
+        });
+    }
+
+    /// The query's embedding, or `None` while no model is ready (or embedding failed).
+    pub async fn embed(&self, text: &str) -> Option<Vec<f32>> {
+        let embedder = self.embedder.read().expect("embedder lock").clone()?;
+        let text = text.to_owned();
+        match tokio::task::spawn_blocking(move || embedder.embed(&text)).await {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(e)) => {
+                tracing::warn!("{e}; answering without the semantic cache");
+                None
+            }
+            Err(e) => {
+                tracing::error!("embedding task failed: {e}");
+                None
+            }
+        }
+    }
+
+    /// The stored entry that may answer `query`, if any (see `best_match`).
+    pub async fn lookup(self: &Arc<Self>, settings: SemanticSettings, query: &SemanticQuery, vector: Vec<f32>, now_ms: i64) -> Option<Candidate> {
+        let partition = query.partition.clone();
+        let text = query.text.clone();
+        let found = self.store.read(move |c| {
+            let candidates = nearest(c, &partition, &vector, CANDIDATES, now_ms)?;
+            let pick = best_match(&settings, &text, &vector, candidates.iter().enumerate().map(|(i, (_, c))| (i, c.question.as_str(), c.embedding.as_slice())));
+            Ok(pick.map(|i| candidates[i].1.clone()))
+        });
+        match found.await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!("semantic cache lookup failed; answering from upstream: {e}");
+                None
+            }
+        }
+    }
+
+    /// Remembers a semantic hit, so a quick `no-cache` retry of the same question counts against it.
+    pub fn note_hit(&self, query: SemanticQuery, key: [u8; 32], request_id: String) {
+        self.recent.lock().expect("recent hits lock").put(query, RecentHit { key, request_id, at: Instant::now() });
+    }
+
+    /// Called for a request that skipped the lookup (`no-cache`): if it repeats a question a
+    /// semantic hit answered moments ago, the hit was likely wrong.
+    pub async fn retried(&self, query: &SemanticQuery) {
+        let recent = self.recent.lock().expect("recent hits lock").pop(query);
+        let Some(hit) = recent.filter(|h| h.at.elapsed() <= RETRY_WINDOW) else { return };
+        tracing::info!(request = %hit.request_id, "a semantic hit was retried with no-cache; counted as likely wrong");
+        if let Err(e) = self.store.cache_feedback(hit.key, Feedback::LikelyWrong, Some(hit.request_id), false).await {
+            tracing::warn!("could not record a likely wrong hit: {e}");
+        }
+    }
+}

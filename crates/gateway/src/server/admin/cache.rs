@@ -1,0 +1,68 @@
+//! `/api/cache`: the cache page's entries, feedback on wrong answers, clearing, model status.
+
+use super::{db_error, ApiResult};
+use crate::server::error::ApiError;
+use crate::store::{self, Feedback};
+use crate::Engine;
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::json;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+pub struct EntriesQuery {
+    q: Option<String>,
+    limit: Option<u32>,
+}
+
+pub async fn entries(State(engine): State<Arc<Engine>>, Query(query): Query<EntriesQuery>) -> ApiResult {
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let search = query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    let now = crate::now_ms();
+    let entries = engine.store.read(move |c| store::cache_entries(c, search.as_deref(), limit, now)).await.map_err(db_error)?;
+    Ok(Json(json!({ "entries": entries })))
+}
+
+/// The embedding model's state and the semantic cache's counters.
+pub async fn status(State(engine): State<Arc<Engine>>) -> ApiResult {
+    let stats = engine.store.read(store::stats).await.map_err(db_error)?;
+    Ok(Json(json!({
+        "model": engine.semantic.status(),
+        "entries": stats.cache_entries,
+        "semantic_hits": stats.totals.semantic_hits,
+        "likely_wrong_hits": stats.likely_wrong_hits,
+        "invalidated": stats.invalidated,
+    })))
+}
+
+#[derive(Deserialize, Default)]
+pub struct InvalidateBody {
+    /// The request that was answered wrongly, if the feedback came from one.
+    request_id: Option<String>,
+}
+
+/// Removes an entry whose answer was wrong, and counts it.
+pub async fn invalidate(State(engine): State<Arc<Engine>>, Path(id): Path<String>, body: Option<Json<InvalidateBody>>) -> ApiResult {
+    let key = store::parse_entry_id(&id).ok_or_else(|| ApiError::invalid_param("id", format!("`{id}` is not a cache entry id (64 hex digits, as /api/cache lists them)")))?;
+    // Answers of the last moments may still be on their way to the database.
+    engine.store.flush().await.map_err(db_error)?;
+    if !engine.store.read(move |c| store::cache_entry_exists(c, &key)).await.map_err(db_error)? {
+        return Err(ApiError::not_found(format!("no cache entry `{id}`; it may have expired or been removed already")));
+    }
+    engine.cache.remove(&key);
+    let request_id = body.and_then(|Json(b)| b.request_id);
+    engine.store.cache_feedback(key, Feedback::Invalidated, request_id, true).await.map_err(db_error)?;
+    engine.store.flush().await.map_err(db_error)?;
+    Ok(Json(json!({ "removed": id })))
+}
+
+/// Empties the cache (exact and semantic).
+pub async fn clear(State(engine): State<Arc<Engine>>) -> ApiResult {
+    engine.store.flush().await.map_err(db_error)?;
+    let before = engine.store.read(store::stats).await.map_err(db_error)?.cache_entries;
+    engine.cache.clear();
+    engine.store.cache_clear().await.map_err(db_error)?;
+    engine.store.flush().await.map_err(db_error)?;
+    Ok(Json(json!({ "removed": before })))
+}
