@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { useInfo } from "./api/hooks";
 import { ApiError } from "./api/client";
+import { Cache } from "./pages/Cache";
 import { Dashboard } from "./pages/Dashboard";
 import { Connect } from "./pages/Connect";
 import { Providers } from "./pages/Providers";
@@ -14,6 +15,7 @@ const PAGES = {
   connect: { title: "Connect", Page: Connect },
   providers: { title: "Providers & keys", Page: Providers },
   requests: { title: "Requests", Page: Requests },
+  cache: { title: "Cache", Page: Cache },
   settings: { title: "Settings", Page: Settings },
 } as const;
 

@@ -4,7 +4,7 @@
 import { createContext, useContext } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Client } from "./client";
-import type { Config, ConfigResponse, Info, KeyInfo, ProviderTest, RequestDetail, RequestFilter, RequestRow, Usage } from "./types";
+import type { CacheEntry, CacheStatus, Config, ConfigResponse, Info, KeyInfo, ProviderTest, RequestDetail, RequestFilter, RequestRow, Usage } from "./types";
 import { rangeStart, tzOffsetMinutes, type Range } from "../lib/series";
 
 export interface Session {
@@ -70,6 +70,26 @@ export function useRequestDetail(id: string | null) {
   return useQuery({ queryKey: ["request", id], queryFn: () => client<RequestDetail>(`/api/requests/${encodeURIComponent(id!)}`), enabled: !!id });
 }
 
+export function useCacheStatus() {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: ["cache-status"],
+    queryFn: () => client<CacheStatus>("/api/cache/status"),
+    // Fast while the model loads, so "ready" shows up promptly.
+    refetchInterval: (query) => (query.state.data?.model.state === "loading" ? 500 : LIVE_MS),
+  });
+}
+
+export function useCacheEntries(search: string) {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: ["cache-entries", search],
+    queryFn: () => client<{ entries: CacheEntry[] }>(`/api/cache?${new URLSearchParams({ q: search, limit: "200" })}`).then((r) => r.entries),
+    refetchInterval: LIVE_MS,
+    placeholderData: keepPreviousData,
+  });
+}
+
 export function useConfig() {
   const { client } = useSession();
   return useQuery({ queryKey: ["config"], queryFn: () => client<ConfigResponse>("/api/config") });
@@ -104,6 +124,20 @@ export function useRemoveKey() {
 
 export function useTestProvider() {
   return useChange((client, provider: string) => client<ProviderTest>(`/api/providers/${encodeURIComponent(provider)}/test`, { method: "POST" }), []);
+}
+
+const CACHE_VIEWS = [["cache-entries"], ["cache-status"], ["request"]];
+
+/** Removes an entry whose answer was wrong (and counts it). */
+export function useInvalidateEntry() {
+  return useChange(
+    (client, { id, requestId }: { id: string; requestId?: string }) => client(`/api/cache/${encodeURIComponent(id)}/invalidate`, { method: "POST", body: { request_id: requestId } }),
+    CACHE_VIEWS,
+  );
+}
+
+export function useClearCache() {
+  return useChange((client, _: void) => client<{ removed: number }>("/api/cache", { method: "DELETE" }), CACHE_VIEWS);
 }
 
 export function useSetPaused() {

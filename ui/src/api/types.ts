@@ -73,6 +73,43 @@ export interface RequestDetail extends RequestRow {
   attempts: { provider: string; model: string; status: number | null; error: string | null; latency_ms: number }[];
   request_body: string | null;
   response_body: string | null;
+  /** The cache entry that answered (hit-exact or hit-semantic). */
+  cache_entry: string | null;
+  question: string | null;
+  matched_question: string | null;
+}
+
+export type ModelStatus =
+  | { state: "off" }
+  | { state: "missing" | "loading" | "ready"; dir: string }
+  | { state: "failed"; dir: string; error: string };
+
+export interface CacheStatus {
+  model: ModelStatus;
+  entries: number;
+  semantic_hits: number;
+  likely_wrong_hits: number;
+  invalidated: number;
+}
+
+export interface CacheEntry {
+  id: string;
+  question: string | null;
+  model_requested: string;
+  provider: string;
+  model: string;
+  created_at: number;
+  expires_at: number | null;
+  hits: number;
+  last_hit_at: number | null;
+  saved_usd: number;
+}
+
+export interface RouteCache {
+  exact?: boolean;
+  semantic?: boolean;
+  threshold?: number;
+  ttl_secs?: number;
 }
 
 export interface ProviderConfig {
@@ -87,8 +124,8 @@ export interface ProviderConfig {
 export interface Config {
   server: { listen: string; allowed_hosts: string[]; allowed_origins: string[]; max_body_bytes: number };
   providers: ProviderConfig[];
-  routes: { model: string; targets: string[] }[];
-  cache: { exact: boolean; semantic: boolean; ttl_secs: number; max_temperature: number; cache_multiple_choices: boolean };
+  routes: { model: string; targets: string[]; timeout_secs?: number; cache?: RouteCache }[];
+  cache: { exact: boolean; semantic: boolean; ttl_secs: number; max_temperature: number; cache_multiple_choices: boolean; threshold: number };
   log: { store_bodies: boolean; retention_days: number };
   [section: string]: unknown;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkBaseUrl, checkKey, checkListen, checkProviderId, checkTtlMinutes } from "./validate";
+import { checkBaseUrl, checkKey, checkListen, checkProviderId, checkThreshold, checkTtlMinutes } from "./validate";
 
 describe("form checks", () => {
   it("provider ids: lowercase, unique, present", () => {
@@ -35,5 +35,17 @@ describe("form checks", () => {
     expect(checkTtlMinutes("")).toMatch(/number of minutes/);
     expect(checkTtlMinutes("1.5")).toMatch(/whole number/);
     expect(checkTtlMinutes("-3")).toMatch(/whole number/);
+  });
+});
+
+describe("checkThreshold", () => {
+  it("takes similarities between 0.5 and 1, and blank only where it means the global setting", () => {
+    expect(checkThreshold("0.95", false)).toBeNull();
+    expect(checkThreshold("1", false)).toBeNull();
+    expect(checkThreshold("", true)).toBeNull();
+    expect(checkThreshold("", false)).toMatch(/between 0.5 and 1/);
+    expect(checkThreshold("0.3", true)).toMatch(/between 0.5 and 1/);
+    expect(checkThreshold("95", true)).toMatch(/e.g. 0.95/);
+    expect(checkThreshold("abc", true)).toMatch(/similarity/);
   });
 });

@@ -46,3 +46,11 @@ export function checkTtlMinutes(text: string): Check {
   if (!Number.isInteger(n) || n < 0) return "Use a whole number of minutes, 0 or more.";
   return null;
 }
+
+/** A semantic threshold as typed; blank means "as the global setting" where that is allowed. */
+export function checkThreshold(text: string, blankAllowed: boolean): Check {
+  if (text.trim() === "") return blankAllowed ? null : "Enter a similarity between 0.5 and 1 (0.95 is the default).";
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0.5 || n > 1) return "Use a similarity between 0.5 and 1, e.g. 0.95; higher means fewer, surer hits.";
+  return null;
+}

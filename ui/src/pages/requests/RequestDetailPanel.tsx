@@ -1,10 +1,11 @@
-import { useRequestDetail } from "../../api/hooks";
+import { useInvalidateEntry, useRequestDetail } from "../../api/hooks";
 import { CacheBadge, StatusBadge } from "../../components/Badges";
 import { ErrorBox } from "../../components/ErrorBox";
 import { formatMs, formatTimestamp, formatTokens, formatUsd } from "../../lib/format";
 
 export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () => void }) {
   const detail = useRequestDetail(id);
+  const invalidate = useInvalidateEntry();
   const d = detail.data;
   return (
     <aside className="detail card" aria-label="Request detail">
@@ -44,6 +45,26 @@ export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () =>
             <dd>{formatUsd(d.saved_usd)}</dd>
           </dl>
           {d.error && <div className="error">{d.error}</div>}
+          {d.matched_question && (
+            <>
+              <h3>Matched</h3>
+              <dl className="facts">
+                <dt>Asked</dt>
+                <dd>{d.question}</dd>
+                <dt>Answered as</dt>
+                <dd>{d.matched_question}</dd>
+              </dl>
+            </>
+          )}
+          {d.cache_entry && (
+            <p>
+              <button className="ghost small" onClick={() => invalidate.mutate({ id: d.cache_entry!, requestId: d.id })} disabled={invalidate.isPending || invalidate.isSuccess}>
+                Wrong answer
+              </button>{" "}
+              <span className="muted small">{invalidate.isSuccess ? "Removed from the cache and counted." : "Removes the cached answer so the next ask goes upstream."}</span>
+            </p>
+          )}
+          <ErrorBox error={invalidate.error} />
           <h3>Route</h3>
           {d.attempts.length === 0 ? (
             <p className="muted small">{d.cache.startsWith("hit") ? "Answered from the cache; no upstream call." : "No upstream call was made."}</p>
