@@ -52,7 +52,7 @@ export async function startSluice(): Promise<Running> {
   const token = `ui-test-${Date.now()}`;
   const sluice = spawn(bin("SLUICE_BIN", "sluice"), ["serve"], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLUICE_CONFIG: config, SLUICE_DATA_DIR: dataDir, SLUICE_TOKEN: token, SLUICE_LOG: "warn" },
+    env: { ...process.env, SLUICE_CONFIG: config, SLUICE_DATA_DIR: dataDir, SLUICE_TOKEN: token, SLUICE_LOG: "warn", SLUICE_EMBED_MODEL_DIR: join(ROOT, "..", "shared", "models", "all-MiniLM-L6-v2") },
   });
   const url = (await started(sluice, /listening on (http:\/\/\S+)/))[1];
   const stop = async () => {

@@ -13,6 +13,11 @@ let page: Page;
 
 const shot = (name: string) => page.screenshot({ path: join(import.meta.dirname, "screenshots", `${name}.png`), fullPage: true });
 
+async function api(path: string, init: RequestInit = {}) {
+  const r = await fetch(`${sluice.url}${path}`, { ...init, headers: { Authorization: `Bearer ${sluice.token}`, "Content-Type": "application/json" } });
+  return r.json();
+}
+
 async function chat(content: string) {
   const r = await fetch(`${sluice.url}/v1/chat/completions`, {
     method: "POST",
@@ -132,6 +137,63 @@ test.describe.serial("Sluice in a browser", () => {
     await shot("dashboard");
   });
 
+  test("the cache page shows a semantic hit, takes a wrong-answer report and per-route settings", async () => {
+    for (let i = 0; (await api("/api/cache/status")).model.state !== "ready"; i++) {
+      expect(i, "the embedding model loads").toBeLessThan(300);
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    expect((await chat("How do I reverse a list in Python?")).cache).toBe("miss");
+    await new Promise((ok) => setTimeout(ok, 300));
+    expect((await chat("How can I reverse a list in Python?")).cache).toBe("hit-semantic");
+
+    await page.getByRole("link", { name: "Cache" }).click();
+    await expect(page.getByText("Rephrased questions are answered from the cache")).toBeVisible();
+    await expect(page.locator(".stat", { hasText: "Semantic hits" }).locator(".stat-value")).toHaveText("1");
+    const entries = page.locator("table.entries tbody tr");
+    await expect(entries.filter({ hasText: "How do I reverse a list in Python?" })).toHaveCount(1);
+    await page.getByLabel("Search questions").fill("python");
+    await expect(entries).toHaveCount(1);
+    await shot("cache");
+    await page.getByLabel("Search questions").fill("nothing like this");
+    await expect(page.getByText("No cached question matches.")).toBeVisible();
+    await page.getByLabel("Search questions").fill("");
+
+    await page.getByRole("link", { name: "Requests" }).click();
+    await page.getByLabel("Cache").selectOption("hit-semantic");
+    await page.locator("table.requests tbody tr").first().click();
+    const detail = page.getByRole("complementary", { name: "Request detail" });
+    await expect(detail).toContainText("How can I reverse a list in Python?");
+    await expect(detail).toContainText("Answered as");
+    await shot("requests-semantic-detail");
+    await detail.getByRole("button", { name: "Wrong answer" }).click();
+    await expect(detail).toContainText("Removed from the cache and counted.");
+    await detail.getByRole("button", { name: "Close" }).click();
+    await page.getByLabel("Cache").selectOption("");
+
+    const { config } = await api("/api/config");
+    config.routes = [{ model: "fast", targets: ["mock/mock-model"] }];
+    await api("/api/config", { method: "PUT", body: JSON.stringify({ config }) });
+    await page.getByRole("link", { name: "Cache" }).click();
+    await page.reload();
+    await expect(page.locator(".stat", { hasText: "Marked wrong" }).locator(".stat-value")).toHaveText("1");
+    await page.getByLabel("Similarity threshold").fill("0.3");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByText("Use a similarity between 0.5 and 1")).toBeVisible();
+    await page.getByLabel("Similarity threshold").fill("0.95");
+    await page.getByLabel("Semantic caching for fast").selectOption("on");
+    await page.getByLabel("Similarity for fast").fill("0.98");
+    await page.getByLabel("Lifetime for fast").fill("30");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByText("Saved.")).toBeVisible();
+    const saved = (await api("/api/config")).config.routes[0].cache;
+    expect(saved).toEqual({ semantic: true, threshold: 0.98, ttl_secs: 1800 });
+    await shot("cache-settings");
+
+    page.once("dialog", (d) => d.accept());
+    await page.getByRole("button", { name: "Clear cache" }).click();
+    await expect(page.getByText("Nothing cached yet.")).toBeVisible();
+  });
+
   test("connect and settings pages work, and bad settings are refused", async () => {
     await page.getByRole("link", { name: "Connect" }).click();
     await expect(page.getByLabel("Base URL")).toHaveText(`${sluice.url}/v1`);
@@ -154,7 +216,7 @@ test.describe.serial("Sluice in a browser", () => {
 
   test("fits the smallest window (900×600) and follows a dark OS theme", async () => {
     await page.setViewportSize({ width: 900, height: 600 });
-    for (const name of ["Dashboard", "Requests", "Providers & keys", "Settings", "Connect"]) {
+    for (const name of ["Dashboard", "Requests", "Cache", "Providers & keys", "Settings", "Connect"]) {
       await page.getByRole("link", { name }).click();
       await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -26,6 +26,8 @@ export function Requests() {
           <select aria-label="Cache" value={filter.cache ?? ""} onChange={set("cache")}>
             <option value="">Any cache result</option>
             <option value="hit">Cache hits</option>
+            <option value="hit-exact">Exact hits</option>
+            <option value="hit-semantic">Semantic hits</option>
             <option value="miss">Misses</option>
             <option value="bypass">Bypassed</option>
           </select>

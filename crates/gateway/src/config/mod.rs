@@ -88,7 +88,7 @@ pub struct RouteCacheConfig {
     pub semantic: Option<bool>,
     /// Minimum cosine similarity for a semantic hit on this route.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<f32>,
+    pub threshold: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,7 +119,8 @@ pub struct CacheConfig {
     /// `n > 1` asks for several different samples; replaying one set defeats that by default.
     pub cache_multiple_choices: bool,
     /// Minimum cosine similarity of two questions for a semantic hit (then the checks run).
-    pub threshold: f32,
+    /// f64 like every number in the file: an f32 would print as 0.9800000190734863.
+    pub threshold: f64,
     /// The embedding model's folder; `SLUICE_EMBED_MODEL_DIR` overrides it, and without
     /// either Sluice looks in `<data dir>/models/all-MiniLM-L6-v2`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,7 +170,7 @@ fn is_true(b: &bool) -> bool {
 }
 
 /// Semantic thresholds that make sense: below 0.5 nearly anything "matches".
-const THRESHOLDS: std::ops::RangeInclusive<f32> = 0.5..=1.0;
+const THRESHOLDS: std::ops::RangeInclusive<f64> = 0.5..=1.0;
 const THRESHOLD_HINT: &str = "0.5–1 (the cosine similarity two questions need; 0.95 is the default)";
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8990";
@@ -193,7 +194,7 @@ impl Default for CacheConfig {
             ttl_secs: 0,
             max_temperature: 1.0,
             cache_multiple_choices: false,
-            threshold: crate::cache::semantic::SemanticSettings::default().threshold,
+            threshold: crate::cache::semantic::DEFAULT_THRESHOLD,
             embed_model_dir: None,
         }
     }

@@ -66,7 +66,7 @@ pub struct Routes {
     default_timeout: Duration,
     cache: CachePolicy,
     /// `[cache] threshold`, for routes that switch semantic caching on themselves.
-    threshold: f32,
+    threshold: f64,
 }
 
 impl Routes {
@@ -76,7 +76,7 @@ impl Routes {
             ttl: (config.cache.ttl_secs > 0).then(|| Duration::from_secs(config.cache.ttl_secs)),
             max_temperature: config.cache.max_temperature,
             cache_multiple_choices: config.cache.cache_multiple_choices,
-            semantic: config.cache.semantic.then_some(SemanticSettings { threshold: config.cache.threshold }),
+            semantic: config.cache.semantic.then_some(SemanticSettings { threshold: config.cache.threshold as f32 }),
         };
         let (enabled, disabled): (Vec<_>, Vec<_>) = config.providers.iter().partition(|p| p.enabled);
         Routes {
@@ -109,7 +109,7 @@ impl Routes {
                     cache.ttl = (ttl > 0).then(|| Duration::from_secs(ttl));
                 }
                 let threshold = c.threshold.unwrap_or(self.threshold);
-                cache.semantic = c.semantic.unwrap_or(cache.semantic.is_some()).then_some(SemanticSettings { threshold });
+                cache.semantic = c.semantic.unwrap_or(cache.semantic.is_some()).then_some(SemanticSettings { threshold: threshold as f32 });
             }
             return Ok(Route {
                 identity: format!("route:{model}={}", r.targets.join(",")),

@@ -7,19 +7,19 @@ export function EntriesTable({ entries, onInvalidate, busy }: { entries: CacheEn
       <thead>
         <tr>
           <th>Question</th>
-          <th>Model</th>
+          <th className="col-model">Model</th>
           <th className="num">Hits</th>
           <th className="num">Saved</th>
           <th className="col-time">Stored</th>
           <th className="col-time">Expires</th>
-          <th aria-label="Actions" />
+          <th className="col-action" aria-label="Actions" />
         </tr>
       </thead>
       <tbody>
         {entries.map((e) => (
           <tr key={e.id}>
             <td className="question">{e.question ?? <span className="muted">identical requests only</span>}</td>
-            <td>{e.model_requested}</td>
+            <td title={`${e.provider}/${e.model}`}>{e.model_requested}</td>
             <td className="num">{formatCount(e.hits)}</td>
             <td className="num">{formatUsd(e.saved_usd)}</td>
             <td>{formatTimestamp(e.created_at)}</td>

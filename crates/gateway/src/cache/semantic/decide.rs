@@ -16,9 +16,12 @@ pub struct SemanticSettings {
     pub threshold: f32,
 }
 
+/// `[cache] threshold` unless set: see docs/semantic-cache.md for how it was chosen.
+pub const DEFAULT_THRESHOLD: f64 = 0.95;
+
 impl Default for SemanticSettings {
     fn default() -> Self {
-        SemanticSettings { threshold: 0.95 }
+        SemanticSettings { threshold: DEFAULT_THRESHOLD as f32 }
     }
 }
 

@@ -8,7 +8,7 @@
 mod decide;
 mod query;
 
-pub use decide::{best_match, decide, verify, Refusal, SemanticSettings, CANDIDATES};
+pub use decide::{best_match, decide, verify, Refusal, SemanticSettings, CANDIDATES, DEFAULT_THRESHOLD};
 pub use query::SemanticQuery;
 
 use crate::embed::{Embedder, MiniLm};
