@@ -31,7 +31,7 @@ def wait_until_ready(s, timeout=60):
         model = s.get("/api/cache/status").json()["model"]
         if model["state"] == "ready":
             return
-        assert model["state"] == "loading", model
+        assert model["state"] in ("loading", "downloading"), model
         time.sleep(0.1)
     raise TimeoutError("the embedding model did not load")
 

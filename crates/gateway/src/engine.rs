@@ -168,6 +168,11 @@ impl Engine {
         Ok(fresh)
     }
 
+    /// The shared HTTP client (connection pools, timeouts, user agent).
+    pub fn http_client(&self) -> reqwest::Client {
+        self.client.clone()
+    }
+
     /// A paused proxy refuses `/v1` calls (503) and keeps the admin API and UI up.
     pub fn paused(&self) -> bool {
         self.paused.load(Ordering::Relaxed)

@@ -3,6 +3,8 @@
 //! tokens, L2 normalisation). Tokens are not padded to the tokenizer file's fixed length:
 //! padding a 24-token query to 128 costs ~3× the time for the same vector.
 
+pub mod download;
+
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};

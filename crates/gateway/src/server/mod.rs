@@ -143,6 +143,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/api/usage", get(admin::usage))
         .route("/api/cache", get(admin::cache::entries).delete(admin::cache::clear))
         .route("/api/cache/status", get(admin::cache::status))
+        .route("/api/cache/model", post(admin::cache::fetch_model))
         .route("/api/cache/{id}/invalidate", post(admin::cache::invalidate))
         .route("/api/info", get(admin::settings::info))
         .route("/api/token/rotate", post(admin::settings::rotate_token))

@@ -18,7 +18,8 @@ mod writer;
 pub use entries::{cache_entries, cache_entry_exists, parse_entry_id, CacheEntryRow};
 pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, stats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
 pub use usage::{totals, usage, DayUsage, ModelUsage, Totals, UsageReport, UsageTotals};
-pub use vectors::{nearest, Candidate, SemanticRow, DIMS};
+pub use schema::load_vector_extension;
+pub use vectors::{insert as insert_vector, nearest, Candidate, SemanticRow, DIMS};
 pub use writer::{AttemptRecord, CacheInsert, Feedback, RequestRecord, SemanticMatch};
 
 use journal::Journal;

@@ -11,7 +11,7 @@ mod query;
 pub use decide::{best_match, decide, verify, Refusal, SemanticSettings, CANDIDATES, DEFAULT_THRESHOLD};
 pub use query::SemanticQuery;
 
-use crate::embed::{Embedder, MiniLm};
+use crate::embed::{download, Embedder, MiniLm};
 use crate::store::{nearest, Candidate, Feedback, Store};
 use lru::LruCache;
 use serde::Serialize;
@@ -35,9 +35,19 @@ pub enum ModelStatus {
     Off,
     /// No model files where Sluice looks for them.
     Missing { dir: PathBuf },
+    /// Fetching or importing the model (`total` is 0 until known).
+    Downloading { dir: PathBuf, done: u64, total: u64 },
     Loading { dir: PathBuf },
     Ready { dir: PathBuf },
     Failed { dir: PathBuf, error: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchRefused {
+    #[error("semantic caching is off; switch it on under [cache] or for a route first")]
+    Off,
+    #[error("the model is already there, loading or being fetched")]
+    Busy,
 }
 
 struct RecentHit {
@@ -72,18 +82,14 @@ impl SemanticCache {
         *self.status.lock().expect("model status lock") = status;
     }
 
-    /// Where the model is looked for: `None` when no route uses semantic caching.
-    fn dir(&self) -> Option<PathBuf> {
-        match self.status() {
-            ModelStatus::Off => None,
-            ModelStatus::Missing { dir } | ModelStatus::Loading { dir } | ModelStatus::Ready { dir } | ModelStatus::Failed { dir, .. } => Some(dir),
-        }
-    }
-
-    /// Loads the model from `dir` on the blocking pool unless it is loaded from there already;
-    /// `None` switches semantic caching off.
+    /// Loads the model from `dir` on the blocking pool unless it is loaded (or being fetched)
+    /// there already; `None` switches semantic caching off.
     pub fn load_model(self: &Arc<Self>, dir: Option<PathBuf>) {
-        if dir.is_some() && dir == self.dir() && !matches!(self.status(), ModelStatus::Missing { .. } | ModelStatus::Failed { .. }) {
+        let busy = match self.status() {
+            ModelStatus::Downloading { dir: d, .. } | ModelStatus::Loading { dir: d } | ModelStatus::Ready { dir: d } => Some(d),
+            _ => None,
+        };
+        if dir.is_some() && busy == dir {
             return;
         }
         let Some(dir) = dir else {
@@ -110,6 +116,36 @@ impl SemanticCache {
                 }
             }
         });
+    }
+
+    /// Fetches the missing model in the background (from `from` if given, else downloads it),
+    /// then loads it. Refused unless the model is missing or failed.
+    pub fn fetch_model(self: &Arc<Self>, from: Option<PathBuf>, client: reqwest::Client) -> Result<(), FetchRefused> {
+        let dir = match self.status() {
+            ModelStatus::Missing { dir } | ModelStatus::Failed { dir, .. } => dir,
+            ModelStatus::Off => return Err(FetchRefused::Off),
+            _ => return Err(FetchRefused::Busy),
+        };
+        self.set_status(ModelStatus::Downloading { dir: dir.clone(), done: 0, total: 0 });
+        let this = self.clone();
+        tokio::spawn(async move {
+            let result = match &from {
+                Some(from) => download::import(from, &dir).await,
+                None => download::download(&client, &dir, |done, total| this.set_status(ModelStatus::Downloading { dir: dir.clone(), done, total })).await,
+            };
+            match result {
+                Ok(()) => {
+                    tracing::info!(dir = %dir.display(), "embedding model installed");
+                    this.set_status(ModelStatus::Missing { dir: dir.clone() });
+                    this.load_model(Some(dir));
+                }
+                Err(e) => {
+                    tracing::error!("could not fetch the embedding model: {e}");
+                    this.set_status(ModelStatus::Failed { dir, error: e.to_string() });
+                }
+            }
+        });
+        Ok(())
     }
 
     /// The query's embedding, or `None` while no model is ready (or embedding failed).

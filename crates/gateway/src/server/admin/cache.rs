@@ -57,6 +57,22 @@ pub async fn invalidate(State(engine): State<Arc<Engine>>, Path(id): Path<String
     Ok(Json(json!({ "removed": id })))
 }
 
+#[derive(Deserialize, Default)]
+pub struct FetchBody {
+    /// A folder holding the model, to import instead of downloading.
+    from: Option<std::path::PathBuf>,
+}
+
+/// Starts downloading (or importing) the embedding model; `/api/cache/status` follows it.
+pub async fn fetch_model(State(engine): State<Arc<Engine>>, body: Option<Json<FetchBody>>) -> Result<(axum::http::StatusCode, Json<serde_json::Value>), ApiError> {
+    let from = body.and_then(|Json(b)| b.from);
+    if let Some(from) = from.as_ref().filter(|f| !f.is_dir()) {
+        return Err(ApiError::invalid_param("from", format!("{} is not a folder", from.display())));
+    }
+    engine.semantic.fetch_model(from, engine.http_client()).map_err(|e| ApiError::new(axum::http::StatusCode::CONFLICT, "invalid_request_error", e.to_string()).code("model_not_missing"))?;
+    Ok((axum::http::StatusCode::ACCEPTED, Json(json!({ "model": engine.semantic.status() }))))
+}
+
 /// Empties the cache (exact and semantic).
 pub async fn clear(State(engine): State<Arc<Engine>>) -> ApiResult {
     engine.store.flush().await.map_err(db_error)?;
