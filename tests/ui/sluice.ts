@@ -41,7 +41,11 @@ export interface Running {
   stop: () => Promise<void>;
 }
 
-export async function startSluice(): Promise<Running> {
+/** The test copy of the embedding model, beside the checkout. */
+export const MODEL_DIR = join(ROOT, "..", "shared", "models", "all-MiniLM-L6-v2");
+
+/** `model: false` starts without the embedding model; `env` adds variables. */
+export async function startSluice({ model = true, env = {} }: { model?: boolean; env?: Record<string, string> } = {}): Promise<Running> {
   const mock = spawn(bin("MOCK_UPSTREAM_BIN", "mock-upstream"), ["--key", MOCK_KEY], { stdio: ["ignore", "pipe", "pipe"] });
   const mockUrl = (await started(mock, /listening on (http:\/\/\S+)/))[1];
   const dir = mkdtempSync(join(tmpdir(), "sluice-ui-"));
@@ -52,7 +56,7 @@ export async function startSluice(): Promise<Running> {
   const token = `ui-test-${Date.now()}`;
   const sluice = spawn(bin("SLUICE_BIN", "sluice"), ["serve"], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLUICE_CONFIG: config, SLUICE_DATA_DIR: dataDir, SLUICE_TOKEN: token, SLUICE_LOG: "warn", SLUICE_EMBED_MODEL_DIR: join(ROOT, "..", "shared", "models", "all-MiniLM-L6-v2") },
+    env: { ...process.env, SLUICE_CONFIG: config, SLUICE_DATA_DIR: dataDir, SLUICE_TOKEN: token, SLUICE_LOG: "warn", ...(model ? { SLUICE_EMBED_MODEL_DIR: MODEL_DIR } : {}), ...env },
   });
   const url = (await started(sluice, /listening on (http:\/\/\S+)/))[1];
   const stop = async () => {

@@ -75,8 +75,8 @@ export function useCacheStatus() {
   return useQuery({
     queryKey: ["cache-status"],
     queryFn: () => client<CacheStatus>("/api/cache/status"),
-    // Fast while the model loads, so "ready" shows up promptly.
-    refetchInterval: (query) => (query.state.data?.model.state === "loading" ? 500 : LIVE_MS),
+    // Fast while the model arrives, so progress moves and "ready" shows up promptly.
+    refetchInterval: (query) => (["loading", "downloading"].includes(query.state.data?.model.state ?? "") ? 300 : LIVE_MS),
   });
 }
 
@@ -134,6 +134,11 @@ export function useInvalidateEntry() {
     (client, { id, requestId }: { id: string; requestId?: string }) => client(`/api/cache/${encodeURIComponent(id)}/invalidate`, { method: "POST", body: { request_id: requestId } }),
     CACHE_VIEWS,
   );
+}
+
+/** Downloads the embedding model, or imports it from a folder (`from`). */
+export function useFetchModel() {
+  return useChange((client, from: string | undefined) => client("/api/cache/model", { method: "POST", body: { from } }), [["cache-status"]]);
 }
 
 export function useClearCache() {

@@ -82,6 +82,7 @@ export interface RequestDetail extends RequestRow {
 export type ModelStatus =
   | { state: "off" }
   | { state: "missing" | "loading" | "ready"; dir: string }
+  | { state: "downloading"; dir: string; done: number; total: number }
   | { state: "failed"; dir: string; error: string };
 
 export interface CacheStatus {

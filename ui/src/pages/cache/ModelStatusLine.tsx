@@ -1,22 +1,70 @@
+import { useState, type FormEvent } from "react";
+import { useFetchModel } from "../../api/hooks";
 import type { ModelStatus } from "../../api/types";
+import { ErrorBox } from "../../components/ErrorBox";
+import { formatPercent } from "../../lib/format";
 
-/** What the embedding model is doing, and what that means for caching. */
+const EXACT_ONLY = "Until then only identical requests are answered from the cache.";
+
+/** What the embedding model is doing, what that means for caching, and how to get it. */
 export function ModelStatusLine({ model }: { model: ModelStatus }) {
   switch (model.state) {
     case "ready":
       return <p><span className="badge ok">Ready</span> Rephrased questions are answered from the cache. Model: <code>{model.dir}</code></p>;
     case "loading":
-      return <p><span className="badge plain">Loading</span> The embedding model is loading; until then only identical requests are answered from the cache.</p>;
+      return <p><span className="badge plain">Loading</span> The embedding model is loading. {EXACT_ONLY}</p>;
+    case "downloading":
+      return (
+        <div>
+          <p><span className="badge plain">Downloading</span> all-MiniLM-L6-v2 into <code>{model.dir}</code>. {EXACT_ONLY}</p>
+          <div className="row">
+            <progress max={model.total || 1} value={model.total ? model.done : 0} aria-label="Model download" />
+            <span className="muted small">{model.total ? formatPercent(model.done, model.total) : "starting…"}</span>
+          </div>
+        </div>
+      );
     case "missing":
       return (
-        <p>
-          <span className="badge warn">Waiting for the model</span> Semantic caching needs all-MiniLM-L6-v2 in <code>{model.dir}</code> (or a folder named by{" "}
-          <code>SLUICE_EMBED_MODEL_DIR</code> or <code>embed_model_dir</code> under <code>[cache]</code>). Until then only identical requests are answered from the cache.
-        </p>
+        <div>
+          <p><span className="badge warn">Waiting for the model</span> Semantic caching needs the all-MiniLM-L6-v2 embedding model (about 90 MB) in <code>{model.dir}</code>. {EXACT_ONLY}</p>
+          <FetchModel />
+        </div>
       );
     case "failed":
-      return <p><span className="badge error">Model failed</span> {model.error}. Only identical requests are answered from the cache.</p>;
+      return (
+        <div>
+          <p><span className="badge bad">Model failed</span> {model.error}. {EXACT_ONLY}</p>
+          <FetchModel />
+        </div>
+      );
     case "off":
       return <p><span className="badge plain">Off</span> Semantic caching is switched off; identical requests are still answered from the cache.</p>;
   }
+}
+
+/** Download from Hugging Face (checked against pinned checksums), or import a local copy. */
+function FetchModel() {
+  const fetchModel = useFetchModel();
+  const [folder, setFolder] = useState("");
+  const importFolder = (e: FormEvent) => {
+    e.preventDefault();
+    if (folder.trim()) fetchModel.mutate(folder.trim());
+  };
+  return (
+    <>
+      <div className="row">
+        <button onClick={() => fetchModel.mutate(undefined)} disabled={fetchModel.isPending}>
+          Download the model
+        </button>
+        <span className="muted small">or</span>
+        <form className="row tight" onSubmit={importFolder}>
+          <input aria-label="Model folder" placeholder="/path/to/all-MiniLM-L6-v2" value={folder} onChange={(e) => setFolder(e.target.value)} />
+          <button type="submit" disabled={fetchModel.isPending || !folder.trim()}>
+            Import
+          </button>
+        </form>
+      </div>
+      <ErrorBox error={fetchModel.error} />
+    </>
+  );
 }
