@@ -233,3 +233,13 @@ def test_without_the_model_exact_caching_still_works_and_the_status_says_why(slu
     ask(sluice, "mock/ok-sem-l", QUESTION)
     assert ask(sluice, "mock/ok-sem-l", PARAPHRASE).headers["x-sluice-cache"] == "miss"
     assert ask(sluice, "mock/ok-sem-l", QUESTION).headers["x-sluice-cache"] == "hit-exact"
+
+
+def test_texts_longer_than_the_model_reads_are_exact_only(semantic, mock):
+    s = semantic()
+    report = "The quarterly report covers revenue, costs, hiring and the roadmap in detail. " * 40
+    ask(s, "mock/ok-sem-m", f"Summarize this: {report} Final note: the board approved the plan.")
+    settle(s)
+    other = ask(s, "mock/ok-sem-m", f"Summarize this: {report} Final note: the board rejected the plan.")
+    assert other.headers["x-sluice-cache"] == "miss", "the texts differ only past the model's window"
+    assert s.get("/api/cache").json()["entries"][0]["question"] is None, "stored for identical requests only"

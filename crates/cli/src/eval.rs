@@ -55,17 +55,7 @@ pub fn run(args: EvalCacheArgs) -> Result<()> {
         }
     }
     let model = MiniLm::load(&args.model_dir)?;
-    let mut vectors: HashMap<&str, Vec<f32>> = HashMap::new();
-    for (i, p) in pairs.iter().enumerate() {
-        for text in [&p.a, &p.b] {
-            if !vectors.contains_key(text.as_str()) {
-                vectors.insert(text, model.embed(text)?);
-            }
-        }
-        if (i + 1) % 1000 == 0 {
-            eprintln!("sluice eval: embedded {} of {} pairs", i + 1, pairs.len());
-        }
-    }
+    let vectors = embed_all(&model, &pairs)?;
     let thresholds = if args.sweep.is_empty() { vec![args.threshold.unwrap_or(SemanticSettings::default().threshold)] } else { args.sweep.clone() };
     for threshold in thresholds {
         let settings = SemanticSettings { threshold };
@@ -95,6 +85,42 @@ pub fn run(args: EvalCacheArgs) -> Result<()> {
         println!("{out}");
     }
     Ok(())
+}
+
+/// Embeds every distinct text once, on every core (candle runs one text on one core).
+fn embed_all<'p>(model: &MiniLm, pairs: &'p [Pair]) -> Result<HashMap<&'p str, Vec<f32>>> {
+    let mut texts: Vec<&str> = pairs.iter().flat_map(|p| [p.a.as_str(), p.b.as_str()]).collect();
+    texts.sort_unstable();
+    texts.dedup();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let total = texts.len();
+    let chunks: Vec<Result<Vec<(&str, Vec<f32>)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = texts
+            .chunks(texts.len().div_ceil(workers).max(1))
+            .map(|chunk| {
+                let done = &done;
+                scope.spawn(move || -> Result<Vec<(&str, Vec<f32>)>> {
+                    chunk
+                        .iter()
+                        .map(|t| {
+                            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                            if n % 2000 == 0 {
+                                eprintln!("sluice eval: embedded {n} of {total} texts");
+                            }
+                            Ok((*t, model.embed(t)?))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("embedding thread panicked")).collect()
+    });
+    let mut vectors = HashMap::new();
+    for chunk in chunks {
+        vectors.extend(chunk?);
+    }
+    Ok(vectors)
 }
 
 /// Every distinct `a` is a cache entry; every `b` is a query against all of them.

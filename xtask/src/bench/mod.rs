@@ -1,7 +1,8 @@
-//! `cargo xtask bench [gateway|app]`: the numbers docs/benchmarks.md records. Both by default.
+//! `cargo xtask bench [gateway|app|semantic]`: the numbers docs/ records. All by default.
 
 pub mod app;
 mod gateway;
+mod semantic;
 
 use anyhow::{bail, Result};
 use std::path::Path;
@@ -12,10 +13,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         None => {
             gateway::run(root)?;
+            semantic::run(root)?;
             app::run(root)
         }
         Some("gateway") => gateway::run(root),
         Some("app") => app::run(root),
-        Some(other) => bail!("unknown benchmark `{other}`: use gateway or app"),
+        Some("semantic") => semantic::run(root),
+        Some(other) => bail!("unknown benchmark `{other}`: use gateway, app or semantic"),
     }
 }

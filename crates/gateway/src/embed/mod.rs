@@ -17,12 +17,19 @@ pub enum EmbedError {
     Load { dir: PathBuf, what: String },
     #[error("embedding failed: {0}")]
     Run(String),
+    /// Longer than the model reads: two texts that differ only past its window would embed
+    /// alike, so such texts get no vector at all.
+    #[error("the text is longer than the embedding model's {0} tokens")]
+    TooLong(usize),
 }
 
 /// Turns texts into unit vectors whose dot product is their cosine similarity.
 pub trait Embedder: Send + Sync {
     fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError>;
 }
+
+/// The window all-MiniLM-L6-v2 was trained with (sentence-transformers' max_seq_length).
+const MAX_TOKENS: usize = 256;
 
 pub struct MiniLm {
     model: BertModel,
@@ -39,7 +46,7 @@ impl MiniLm {
             .and_then(|t| serde_json::from_str(&t).map_err(|e| fail(format!("config.json: {e}"))))?;
         let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json")).map_err(|e| fail(format!("tokenizer.json: {e}")))?;
         tokenizer.with_padding(None);
-        tokenizer.with_truncation(Some(tokenizers::TruncationParams { max_length: 256, ..Default::default() })).map_err(|e| fail(format!("tokenizer truncation: {e}")))?;
+        tokenizer.with_truncation(Some(tokenizers::TruncationParams { max_length: MAX_TOKENS, ..Default::default() })).map_err(|e| fail(format!("tokenizer truncation: {e}")))?;
         let device = Device::Cpu;
         // SAFETY: the weights file is memory-mapped read-only and not modified while mapped.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join("model.safetensors")], DType::F32, &device) }.map_err(|e| fail(format!("model.safetensors: {e}")))?;
@@ -52,6 +59,9 @@ impl Embedder for MiniLm {
     fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let run = |e: candle_core::Error| EmbedError::Run(e.to_string());
         let encoding = self.tokenizer.encode(text, true).map_err(|e| EmbedError::Run(e.to_string()))?;
+        if !encoding.get_overflowing().is_empty() {
+            return Err(EmbedError::TooLong(MAX_TOKENS));
+        }
         let ids = Tensor::new(encoding.get_ids(), &self.device).and_then(|t| t.unsqueeze(0)).map_err(run)?;
         let types = ids.zeros_like().map_err(run)?;
         let hidden = self.model.forward(&ids, &types, None).map_err(run)?;
@@ -96,6 +106,13 @@ mod tests {
             let sim = cosine(&v, &r.embedding);
             assert!(sim >= 0.999, "{:?}: cosine {sim} against the reference", r.text);
         }
+    }
+
+    #[test]
+    fn texts_past_the_window_get_no_vector() {
+        let model = MiniLm::load(&model_dir()).unwrap();
+        let long = "Summarize this report. ".repeat(100);
+        assert!(matches!(model.embed(&long), Err(EmbedError::TooLong(256))));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod decide;
 mod query;
+mod words;
 
 pub use decide::{best_match, decide, verify, Refusal, SemanticSettings, CANDIDATES, DEFAULT_THRESHOLD};
 pub use query::SemanticQuery;
@@ -154,6 +155,7 @@ impl SemanticCache {
         let text = text.to_owned();
         match tokio::task::spawn_blocking(move || embedder.embed(&text)).await {
             Ok(Ok(v)) => Some(v),
+            Ok(Err(crate::embed::EmbedError::TooLong(_))) => None,
             Ok(Err(e)) => {
                 tracing::warn!("{e}; answering without the semantic cache");
                 None
