@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde_json::json;
 use sluice_gateway::cache::semantic::{best_match, decide, SemanticSettings};
-use sluice_gateway::embed::{Embedder, MiniLm};
+use sluice_gateway::embed::{EmbedError, Embedder, MiniLm};
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -65,7 +65,10 @@ pub fn run(args: EvalCacheArgs) -> Result<()> {
         }
         let (mut tp, mut fp, mut tn, mut fn_) = (0u64, 0u64, 0u64, 0u64);
         for p in &pairs {
-            let hit = decide(&settings, &p.a, &vectors[p.a.as_str()], &p.b, &vectors[p.b.as_str()]).is_ok();
+            let hit = match (vectors.get(p.a.as_str()), vectors.get(p.b.as_str())) {
+                (Some(a), Some(b)) => decide(&settings, &p.a, a, &p.b, b).is_ok(),
+                _ => false,
+            };
             match (hit, p.label == 1) {
                 (true, true) => tp += 1,
                 (true, false) => fp += 1,
@@ -87,7 +90,8 @@ pub fn run(args: EvalCacheArgs) -> Result<()> {
     Ok(())
 }
 
-/// Embeds every distinct text once, on every core (candle runs one text on one core).
+/// Embeds every distinct text once, on every core (candle runs one text on one core). Texts
+/// longer than the model reads get no vector, as in the live cache: they can only miss.
 fn embed_all<'p>(model: &MiniLm, pairs: &'p [Pair]) -> Result<HashMap<&'p str, Vec<f32>>> {
     let mut texts: Vec<&str> = pairs.iter().flat_map(|p| [p.a.as_str(), p.b.as_str()]).collect();
     texts.sort_unstable();
@@ -108,8 +112,13 @@ fn embed_all<'p>(model: &MiniLm, pairs: &'p [Pair]) -> Result<HashMap<&'p str, V
                             if n % 2000 == 0 {
                                 eprintln!("sluice eval: embedded {n} of {total} texts");
                             }
-                            Ok((*t, model.embed(t)?))
+                            match model.embed(t) {
+                                Ok(v) => Ok(Some((*t, v))),
+                                Err(EmbedError::TooLong(_)) => Ok(None),
+                                Err(e) => Err(e.into()),
+                            }
                         })
+                        .filter_map(Result::transpose)
                         .collect()
                 })
             })
@@ -125,13 +134,17 @@ fn embed_all<'p>(model: &MiniLm, pairs: &'p [Pair]) -> Result<HashMap<&'p str, V
 
 /// Every distinct `a` is a cache entry; every `b` is a query against all of them.
 fn simulate(settings: &SemanticSettings, pairs: &[Pair], vectors: &HashMap<&str, Vec<f32>>, args: &EvalCacheArgs) -> serde_json::Value {
-    let mut entries: Vec<&str> = pairs.iter().map(|p| p.a.as_str()).collect();
+    let mut entries: Vec<&str> = pairs.iter().map(|p| p.a.as_str()).filter(|a| vectors.contains_key(a)).collect();
     entries.sort_unstable();
     entries.dedup();
     let (mut right, mut wrong, mut misses) = (0u64, 0u64, 0u64);
     for p in pairs {
         let stored = entries.iter().enumerate().map(|(i, a)| (i, *a, vectors[a].as_slice()));
-        match best_match(settings, &p.b, &vectors[p.b.as_str()], stored) {
+        let Some(query) = vectors.get(p.b.as_str()) else {
+            misses += 1;
+            continue;
+        };
+        match best_match(settings, &p.b, query, stored) {
             Some(i) if p.label == 1 && entries[i] == p.a => right += 1,
             Some(_) => wrong += 1,
             None => misses += 1,
