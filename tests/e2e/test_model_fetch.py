@@ -84,8 +84,12 @@ def test_a_tampered_file_is_refused_and_nothing_installed(sluice_factory, model_
     assert r.status_code == 200 and r.headers["x-sluice-cache"] == "miss", "exact caching carries on"
 
 
-def test_import_from_a_folder(sluice_factory, tmp_path):
-    s = sluice_factory()
+def test_import_from_a_folder_into_a_folder_of_the_users(sluice_factory, tmp_path):
+    mine = tmp_path / "my-models"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    s = sluice_factory(env={"SLUICE_EMBED_MODEL_DIR": str(mine)})
+    assert status(s) == {"state": "missing", "dir": str(mine)}
     bad = s.post("/api/cache/model", json={"from": str(tmp_path / "nowhere")})
     assert bad.status_code == 400 and "is not a folder" in bad.json()["error"]["message"]
     incomplete = tmp_path / "incomplete"
@@ -97,6 +101,8 @@ def test_import_from_a_folder(sluice_factory, tmp_path):
     assert s.post("/api/cache/model", json={"from": str(MODEL_DIR)}).status_code == 202
     wait_until_ready(s)
     assert s.post("/api/cache/model", json={"from": str(MODEL_DIR)}).status_code == 409
+    assert (mine / "notes.txt").read_text() == "keep me", "only the model's files are written"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("my-models")) == ["my-models"], "no staging folder left"
     ask(s, "mock/ok-fetch-c", QUESTION)
     settle(s)
     assert ask(s, "mock/ok-fetch-c", PARAPHRASE).headers["x-sluice-cache"] == "hit-semantic"

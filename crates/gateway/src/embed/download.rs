@@ -1,8 +1,9 @@
 //! Fetching the embedding model for people who have none: the three files the embedder reads,
 //! from the model's Hugging Face repository at a pinned revision, each checked against its
-//! SHA-256 before anything is installed. Files land in `<dir>.partial` and the folder is
-//! renamed into place only when all of them match, so a cut download or a tampered file never
-//! leaves a half-model where the loader looks.
+//! SHA-256 before anything is installed. Files land in `<dir>.partial` and move into `dir` only
+//! when all of them match, `model.safetensors` last (the loader looks for it), so a cut download
+//! or a tampered file never leaves a half-model where the loader looks. Nothing else in `dir`
+//! is touched: it may be a folder the person chose.
 
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
@@ -111,10 +112,14 @@ fn staging(dir: &Path) -> PathBuf {
     dir.with_file_name(name)
 }
 
-/// Puts a verified folder where the loader looks, replacing whatever was there.
+/// Moves the verified files where the loader looks, replacing older copies of those files only.
 async fn install(partial: &Path, dir: &Path) -> Result<(), DownloadError> {
-    let _ = tokio::fs::remove_dir_all(dir).await;
-    tokio::fs::rename(partial, dir).await.map_err(io(dir))
+    tokio::fs::create_dir_all(dir).await.map_err(io(dir))?;
+    for (file, _) in FILES {
+        let target = dir.join(file);
+        tokio::fs::rename(partial.join(file), &target).await.map_err(io(&target))?;
+    }
+    tokio::fs::remove_dir(partial).await.map_err(io(partial))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -3,6 +3,7 @@
 
 mod call;
 mod request;
+mod semantic;
 mod stream;
 
 use super::body::{parse_object, read_body};
@@ -10,7 +11,6 @@ use super::error::ApiError;
 use super::respond::new_request_id;
 use crate::cache::semantic::{SemanticQuery, EMBEDDER};
 use crate::cache::CachePlan;
-use crate::store::{SemanticMatch, SemanticRow};
 use crate::router::{call_chat, Answer, Served};
 use crate::Engine;
 use axum::body::Body;
@@ -68,23 +68,9 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         }
     }
     if let Some((settings, query)) = semantic {
-        if !lookup {
-            engine.semantic.retried(&query).await;
-        }
-        // No vector while the model loads (or is missing): the request is then exact-only.
-        if let Some(vector) = engine.semantic.embed(&query.text).await {
-            let found = match lookup {
-                true => engine.semantic.lookup(settings, &query, vector.clone(), call.ts_ms).await,
-                false => None,
-            };
-            if let Some(found) = found {
-                if let Some(hit) = engine.cache.get(found.key, call.ts_ms).await {
-                    engine.semantic.note_hit(query.clone(), found.key, call.id.clone());
-                    let matched = SemanticMatch { key: found.key, matched_question: found.question, question: query.text };
-                    return Ok(call.serve_hit(hit, Some(matched)).await);
-                }
-            }
-            call.semantic = Some(SemanticRow { partition: query.partition, question: query.text, embedding: vector });
+        match semantic::consult(&engine, settings, query, lookup, call.ts_ms, &call.id).await {
+            semantic::Outcome::Hit(hit, matched) => return Ok(call.serve_hit(hit, Some(matched)).await),
+            semantic::Outcome::Miss(row) => call.semantic = row,
         }
     }
     let mut attempts = Vec::new();
