@@ -212,6 +212,17 @@ test.describe.serial("Sluice in a browser", () => {
     await shot("settings");
     const config = await (await fetch(`${sluice.url}/api/config`, { headers: { Authorization: `Bearer ${sluice.token}` } })).json();
     expect(config.config.log.store_bodies).toBe(true);
+
+    const rephrased = page.getByRole("switch", { name: /Answer rephrased questions/ });
+    await expect(rephrased).toBeChecked();
+    await rephrased.click();
+    await expect(rephrased).not.toBeChecked();
+    expect((await api("/api/config")).config.cache.semantic).toBe(false);
+    // The route "fast" switched semantic caching on for itself, so the model stays loaded.
+    expect((await api("/api/cache/status")).model.state).toBe("ready");
+    await rephrased.click();
+    await expect(rephrased).toBeChecked();
+    expect((await api("/api/config")).config.cache.semantic).toBe(true);
   });
 
   test("fits the smallest window (900×600) and follows a dark OS theme", async () => {

@@ -31,6 +31,13 @@ export function Settings() {
       <section className="card">
         <h2>Cache</h2>
         <Switch label="Answer repeated requests from the cache" checked={c.cache.exact} onChange={(exact) => change({ cache: { ...c.cache, exact } })} disabled={save.isPending} />
+        <Switch
+          label="Answer rephrased questions from the cache"
+          hint="Uses a local embedding model; the similarity, per-route settings and cached answers are on the Cache page."
+          checked={c.cache.semantic}
+          onChange={(semantic) => change({ cache: { ...c.cache, semantic } })}
+          disabled={save.isPending || !c.cache.exact}
+        />
         <TtlForm seconds={c.cache.ttl_secs} onSave={(ttl_secs) => change({ cache: { ...c.cache, ttl_secs } })} saving={save.isPending} />
       </section>
       <section className="card">
