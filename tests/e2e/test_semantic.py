@@ -245,3 +245,17 @@ def test_texts_longer_than_the_model_reads_are_exact_only(semantic, mock):
     other = ask(s, "mock/ok-sem-m", f"Summarize this: {report} Final note: the board rejected the plan.")
     assert other.headers["x-sluice-cache"] == "miss", "the texts differ only past the model's window"
     assert s.get("/api/cache").json()["entries"][0]["question"] is None, "stored for identical requests only"
+
+
+def test_a_providers_embedding_model_can_do_the_embedding(sluice_factory, mock):
+    """The mock's embeddings hash the whole text (8 numbers), so only the same words match:
+    `seed` changes the exact key but not the partition, which makes the second ask a semantic hit."""
+    s = sluice_factory('[cache]\nembedder = "mock/embed-hash"\n')
+    assert s.get("/api/cache/status").json()["model"] == {"state": "remote", "embedder": "mock/embed-hash"}
+    assert ask(s, "mock/ok-sem-n", QUESTION, seed=1).headers["x-sluice-cache"] == "miss"
+    settle(s)
+    assert ask(s, "mock/ok-sem-n", QUESTION, seed=2).headers["x-sluice-cache"] == "hit-semantic"
+    assert ask(s, "mock/ok-sem-n", PARAPHRASE).headers["x-sluice-cache"] == "miss"
+    assert mock.count("embed-hash") == 3
+    bad = s.http().put("/api/config", json={"config": {**s.get("/api/config").json()["config"], "cache": {"embedder": "nowhere/x"}}})
+    assert bad.status_code == 400 and "cache.embedder" in bad.text

@@ -2,7 +2,7 @@
 //! config, swapped atomically when the config changes so in-flight requests finish on the
 //! config they started with.
 
-use crate::cache::semantic::{SemanticCache, EMBEDDER};
+use crate::cache::semantic::SemanticCache;
 use crate::cache::ExactCache;
 use crate::config::{self, Config, ConfigWatcher, FieldError, ProviderKind};
 use crate::pricing::PriceTable;
@@ -49,16 +49,27 @@ impl Runtime {
     }
 }
 
-/// The embedding model's folder, or `None` when nothing uses semantic caching: the env var,
-/// else the config, else the data dir's copy (where the app puts a downloaded model).
-fn embed_model_dir(config: &Config, data_dir: &std::path::Path) -> Option<PathBuf> {
+/// Points the semantic cache at its embedding model: none when nothing uses semantic caching;
+/// a provider's model when `[cache] embedder` names one; else the local model's folder from the
+/// env var, the config, or the data dir (where the app puts a downloaded model).
+fn choose_embedder(semantic: &Arc<SemanticCache>, runtime: &Runtime, data_dir: &std::path::Path) {
+    let config = &runtime.config;
     let used = config.cache.semantic || config.routes.iter().any(|r| r.cache.as_ref().and_then(|c| c.semantic) == Some(true));
-    used.then(|| {
-        std::env::var_os("SLUICE_EMBED_MODEL_DIR")
-            .map(PathBuf::from)
-            .or_else(|| config.cache.embed_model_dir.clone())
-            .unwrap_or_else(|| data_dir.join("models").join(EMBEDDER))
-    })
+    if !used {
+        return semantic.load_model(None);
+    }
+    if let Some((provider, model)) = config.cache.embedder.as_deref().and_then(|e| e.split_once('/')) {
+        let remote = match runtime.providers.get(provider) {
+            Some(p) => Ok(crate::embed::Remote::new(p.clone(), model)),
+            None => Err((format!("{provider}/{model}"), format!("provider `{provider}` is disabled; enable it or change [cache] embedder"))),
+        };
+        return semantic.use_remote(remote);
+    }
+    let dir = std::env::var_os("SLUICE_EMBED_MODEL_DIR")
+        .map(PathBuf::from)
+        .or_else(|| config.cache.embed_model_dir.clone())
+        .unwrap_or_else(|| data_dir.join("models").join(crate::embed::MINILM));
+    semantic.load_model(Some(dir));
 }
 
 /// Where the engine keeps its state and how it was asked to start.
@@ -122,8 +133,8 @@ impl Engine {
             .build()
             .context("cannot build the HTTP client")?;
         let semantic = Arc::new(SemanticCache::new(store.clone()));
-        semantic.load_model(embed_model_dir(&config, &options.data_dir));
         let runtime = Runtime::build(config, options.keys.as_ref(), &client);
+        choose_embedder(&semantic, &runtime, &options.data_dir);
         Ok(Arc::new(Engine {
             semantic,
             runtime: ArcSwap::from_pointee(runtime),
@@ -189,8 +200,9 @@ impl Engine {
     }
 
     fn apply(&self, config: Config) {
-        self.semantic.load_model(embed_model_dir(&config, &self.data_dir));
-        self.runtime.store(Arc::new(Runtime::build(config, self.keys.as_ref(), &self.client)));
+        let runtime = Arc::new(Runtime::build(config, self.keys.as_ref(), &self.client));
+        choose_embedder(&self.semantic, &runtime, &self.data_dir);
+        self.runtime.store(runtime);
         self.model_lists.lock().expect("model list lock").clear();
     }
 

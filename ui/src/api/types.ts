@@ -83,7 +83,9 @@ export type ModelStatus =
   | { state: "off" }
   | { state: "missing" | "loading" | "ready"; dir: string }
   | { state: "downloading"; dir: string; done: number; total: number }
-  | { state: "failed"; dir: string; error: string };
+  | { state: "failed"; dir: string; error: string }
+  | { state: "remote"; embedder: string }
+  | { state: "unavailable"; embedder: string; error: string };
 
 export interface CacheStatus {
   model: ModelStatus;

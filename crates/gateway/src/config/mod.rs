@@ -125,6 +125,10 @@ pub struct CacheConfig {
     /// either Sluice looks in `<data dir>/models/all-MiniLM-L6-v2`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embed_model_dir: Option<std::path::PathBuf>,
+    /// A provider's embedding model ("provider/model", e.g. "ollama/nomic-embed-text") instead
+    /// of the local one. Thresholds were calibrated on the local model; re-check them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedder: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -196,6 +200,7 @@ impl Default for CacheConfig {
             cache_multiple_choices: false,
             threshold: crate::cache::semantic::DEFAULT_THRESHOLD,
             embed_model_dir: None,
+            embedder: None,
         }
     }
 }
@@ -327,6 +332,12 @@ impl Config {
         }
         if !(0.0..=2.0).contains(&self.cache.max_temperature) {
             return Err(bad("cache.max_temperature", "must be between 0 and 2"));
+        }
+        if let Some(e) = &self.cache.embedder {
+            match e.split_once('/') {
+                Some((provider, model)) if ids.contains(provider) && !model.is_empty() => {}
+                _ => return Err(bad("cache.embedder", format!("`{e}` must be \"provider/model\" with a configured provider, e.g. \"ollama/nomic-embed-text\""))),
+            }
         }
         if !THRESHOLDS.contains(&self.cache.threshold) {
             return Err(bad("cache.threshold", format!("{} is outside {THRESHOLD_HINT}", self.cache.threshold)));

@@ -4,6 +4,9 @@
 //! padding a 24-token query to 128 costs ~3× the time for the same vector.
 
 pub mod download;
+mod remote;
+
+pub use remote::Remote;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
@@ -25,8 +28,13 @@ pub enum EmbedError {
 
 /// Turns texts into unit vectors whose dot product is their cosine similarity.
 pub trait Embedder: Send + Sync {
+    /// Names the vector space: vectors of different names are never compared.
+    fn name(&self) -> &str;
     fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError>;
 }
+
+/// The local model's name, and its folder's name under `<data dir>/models`.
+pub const MINILM: &str = "all-MiniLM-L6-v2";
 
 /// The window all-MiniLM-L6-v2 was trained with (sentence-transformers' max_seq_length).
 const MAX_TOKENS: usize = 256;
@@ -56,6 +64,10 @@ impl MiniLm {
 }
 
 impl Embedder for MiniLm {
+    fn name(&self) -> &str {
+        MINILM
+    }
+
     fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let run = |e: candle_core::Error| EmbedError::Run(e.to_string());
         let encoding = self.tokenizer.encode(text, true).map_err(|e| EmbedError::Run(e.to_string()))?;

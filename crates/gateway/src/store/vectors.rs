@@ -7,7 +7,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-/// Embedding width the `vec0` table was created for (all-MiniLM-L6-v2).
+/// Bits per vector in the `vec0` table: all-MiniLM-L6-v2's width, so its sign bits go in as
+/// they are; other models' vectors are hashed down (or up) to this many bits.
 pub const DIMS: usize = 384;
 
 /// Bit-vector neighbours fetched per search, then rescored with the float vectors. Measured
@@ -32,12 +33,27 @@ pub struct Candidate {
     pub embedding: Vec<f32>,
 }
 
-/// The sign of each dimension, packed little-endian per byte as sqlite-vec's `bit[]` expects.
+/// `DIMS` bits, packed little-endian per byte as sqlite-vec's `bit[]` expects: the sign of each
+/// dimension of a 384-d vector, else of `DIMS` fixed pseudo-random projections (SimHash), which
+/// keeps Hamming distance tracking the angle for a remote model of any width.
 pub fn sign_bits(v: &[f32]) -> Vec<u8> {
-    let mut out = vec![0u8; v.len().div_ceil(8)];
-    for (i, x) in v.iter().enumerate() {
-        if *x > 0.0 {
-            out[i / 8] |= 1 << (i % 8);
+    let mut out = vec![0u8; DIMS / 8];
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for bit in 0..DIMS {
+        let value = if v.len() == DIMS {
+            v[bit]
+        } else {
+            v.iter()
+                .map(|x| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    if state & 1 == 0 { *x } else { -*x }
+                })
+                .sum()
+        };
+        if value > 0.0 {
+            out[bit / 8] |= 1 << (bit % 8);
         }
     }
     out
@@ -80,4 +96,28 @@ pub fn nearest(conn: &Connection, partition: &str, query: &[f32], k: usize, now_
     out.sort_by(|a, b| b.0.total_cmp(&a.0));
     out.truncate(k);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hamming(a: &[u8], b: &[u8]) -> u32 {
+        a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+    }
+
+    #[test]
+    fn bits_are_signs_for_the_local_model_and_a_hash_for_other_widths() {
+        let v: Vec<f32> = (0..DIMS).map(|i| if i % 3 == 0 { 0.1 } else { -0.1 }).collect();
+        let bits = sign_bits(&v);
+        assert_eq!(bits.len(), DIMS / 8);
+        assert!((0..DIMS).all(|i| (bits[i / 8] >> (i % 8) & 1 == 1) == (i % 3 == 0)));
+
+        let a: Vec<f32> = (0..768).map(|i| ((i * 7919) % 13) as f32 - 6.0).collect();
+        let near: Vec<f32> = a.iter().enumerate().map(|(i, x)| if i % 50 == 0 { -x } else { *x }).collect();
+        let far: Vec<f32> = a.iter().rev().copied().collect();
+        let (ha, hn, hf) = (sign_bits(&a), sign_bits(&near), sign_bits(&far));
+        assert_eq!(ha.len(), DIMS / 8);
+        assert!(hamming(&ha, &hn) < hamming(&ha, &hf), "Hamming distance follows the angle");
+    }
 }

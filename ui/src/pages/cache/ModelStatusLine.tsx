@@ -37,6 +37,10 @@ export function ModelStatusLine({ model }: { model: ModelStatus }) {
           <FetchModel />
         </div>
       );
+    case "remote":
+      return <p><span className="badge ok">Ready</span> Rephrased questions are answered from the cache, embedded by <code>{model.embedder}</code> (<code>[cache] embedder</code>). The similarity threshold was calibrated on the local model; check it with <code>sluice eval cache</code>.</p>;
+    case "unavailable":
+      return <p><span className="badge bad">Embedder unavailable</span> <code>{model.embedder}</code>: {model.error}. {EXACT_ONLY}</p>;
     case "off":
       return <p><span className="badge plain">Off</span> Semantic caching is switched off; identical requests are still answered from the cache.</p>;
   }

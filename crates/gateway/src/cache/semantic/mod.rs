@@ -12,7 +12,7 @@ mod words;
 pub use decide::{best_match, decide, verify, Refusal, SemanticSettings, CANDIDATES, DEFAULT_THRESHOLD};
 pub use query::SemanticQuery;
 
-use crate::embed::{download, Embedder, MiniLm};
+use crate::embed::{download, Embedder, MiniLm, MINILM};
 use crate::store::{nearest, Candidate, Feedback, Store};
 use lru::LruCache;
 use serde::Serialize;
@@ -20,9 +20,6 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
-
-/// The name partitions carry, so vectors of another model are never compared with these.
-pub const EMBEDDER: &str = "all-MiniLM-L6-v2";
 
 /// A retry with `Cache-Control: no-cache` this soon after a semantic hit counts as a sign the
 /// hit was wrong.
@@ -41,6 +38,10 @@ pub enum ModelStatus {
     Loading { dir: PathBuf },
     Ready { dir: PathBuf },
     Failed { dir: PathBuf, error: String },
+    /// `[cache] embedder` names a provider's model (`provider/model`).
+    Remote { embedder: String },
+    /// The configured remote embedder's provider is disabled or gone.
+    Unavailable { embedder: String, error: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +50,8 @@ pub enum FetchRefused {
     Off,
     #[error("the model is already there, loading or being fetched")]
     Busy,
+    #[error("a remote embedder is configured ([cache] embedder); remove it to use the local model")]
+    Remote,
 }
 
 struct RecentHit {
@@ -119,12 +122,31 @@ impl SemanticCache {
         });
     }
 
+    /// Uses a provider's embedding model instead of the local one (`Err`: why it cannot).
+    pub fn use_remote(&self, remote: Result<crate::embed::Remote, (String, String)>) {
+        let (embedder, status) = match remote {
+            Ok(r) => {
+                let status = ModelStatus::Remote { embedder: r.name().to_owned() };
+                (Some(Arc::new(r) as Arc<dyn Embedder>), status)
+            }
+            Err((embedder, error)) => (None, ModelStatus::Unavailable { embedder, error }),
+        };
+        *self.embedder.write().expect("embedder lock") = embedder;
+        self.set_status(status);
+    }
+
+    /// The name of the vector space queries are embedded in, for their partition.
+    pub fn name(&self) -> String {
+        self.embedder.read().expect("embedder lock").as_ref().map_or(MINILM.to_owned(), |e| e.name().to_owned())
+    }
+
     /// Fetches the missing model in the background (from `from` if given, else downloads it),
     /// then loads it. Refused unless the model is missing or failed.
     pub fn fetch_model(self: &Arc<Self>, from: Option<PathBuf>, client: reqwest::Client) -> Result<(), FetchRefused> {
         let dir = match self.status() {
             ModelStatus::Missing { dir } | ModelStatus::Failed { dir, .. } => dir,
             ModelStatus::Off => return Err(FetchRefused::Off),
+            ModelStatus::Remote { .. } | ModelStatus::Unavailable { .. } => return Err(FetchRefused::Remote),
             _ => return Err(FetchRefused::Busy),
         };
         self.set_status(ModelStatus::Downloading { dir: dir.clone(), done: 0, total: 0 });

@@ -9,7 +9,7 @@ mod stream;
 use super::body::{parse_object, read_body};
 use super::error::ApiError;
 use super::respond::new_request_id;
-use crate::cache::semantic::{SemanticQuery, EMBEDDER};
+use crate::cache::semantic::SemanticQuery;
 use crate::cache::CachePlan;
 use crate::router::{call_chat, Answer, Served};
 use crate::Engine;
@@ -40,7 +40,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         .resolve(&params.model, &rt.prices)
         .map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
     let plan = CachePlan::new(&route.cache, &headers, &body, &route.identity);
-    let semantic = plan.and(route.cache.semantic).and_then(|settings| SemanticQuery::from_request(&route.identity, EMBEDDER, &body).map(|query| (settings, query)));
+    let semantic = plan.and(route.cache.semantic).and_then(|settings| SemanticQuery::from_request(&route.identity, &engine.semantic.name(), &body).map(|query| (settings, query)));
     if params.stream {
         // Ask for usage even when the client did not, to price the call; the usage-only chunk
         // is withheld from clients that did not ask for it.
