@@ -99,17 +99,18 @@ fn embed_all<'p>(model: &MiniLm, pairs: &'p [Pair]) -> Result<HashMap<&'p str, V
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let done = std::sync::atomic::AtomicUsize::new(0);
     let total = texts.len();
-    let chunks: Vec<Result<Vec<(&str, Vec<f32>)>>> = std::thread::scope(|scope| {
+    type Chunk<'t> = Result<Vec<(&'t str, Vec<f32>)>>;
+    let chunks: Vec<Chunk> = std::thread::scope(|scope| {
         let handles: Vec<_> = texts
             .chunks(texts.len().div_ceil(workers).max(1))
             .map(|chunk| {
                 let done = &done;
-                scope.spawn(move || -> Result<Vec<(&str, Vec<f32>)>> {
+                scope.spawn(move || -> Chunk {
                     chunk
                         .iter()
                         .map(|t| {
                             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                            if n % 2000 == 0 {
+                            if n.is_multiple_of(2000) {
                                 eprintln!("sluice eval: embedded {n} of {total} texts");
                             }
                             match model.embed(t) {

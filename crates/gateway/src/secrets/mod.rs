@@ -76,7 +76,7 @@ impl Keys {
 
     /// The key for `provider_id` and where it came from; `env_var` is the provider's variable.
     pub fn key(&self, provider_id: &str, env_var: Option<&str>) -> Option<(Secret, KeyOrigin)> {
-        if let Some(secret) = self.from_keychain(provider_id) {
+        if let Some(secret) = self.keychain_key(provider_id) {
             return Some((secret, KeyOrigin::Keychain));
         }
         let value = std::env::var(env_var?).ok()?;
@@ -84,7 +84,7 @@ impl Keys {
         (!value.is_empty()).then(|| (Secret::new(value), KeyOrigin::Env))
     }
 
-    fn from_keychain(&self, provider_id: &str) -> Option<Secret> {
+    fn keychain_key(&self, provider_id: &str) -> Option<Secret> {
         let keychain = self.keychain.as_ref().ok()?;
         if let Some(known) = self.read.lock().expect("key cache lock").get(provider_id) {
             return known.clone();
