@@ -22,6 +22,11 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
+/// Lowercase hex, for cache keys, partitions and checksums.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Milliseconds since `since`, to the microsecond (finer digits are noise).
 pub fn elapsed_ms(since: std::time::Instant) -> f64 {
     (since.elapsed().as_secs_f64() * 1e6).round() / 1e3

@@ -8,6 +8,7 @@
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use crate::hex;
 use tokio::io::AsyncWriteExt;
 
 /// The revision the checksums below belong to.
@@ -120,10 +121,6 @@ async fn install(partial: &Path, dir: &Path) -> Result<(), DownloadError> {
         tokio::fs::rename(partial.join(file), &target).await.map_err(io(&target))?;
     }
     tokio::fs::remove_dir(partial).await.map_err(io(partial))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

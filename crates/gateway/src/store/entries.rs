@@ -19,10 +19,6 @@ pub struct CacheEntryRow {
     pub saved_usd: f64,
 }
 
-pub fn hex(key: &[u8]) -> String {
-    key.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// An entry id from the URL: 64 hex digits.
 pub fn parse_entry_id(id: &str) -> Option<[u8; 32]> {
     if id.len() != 64 || !id.is_ascii() {
@@ -48,7 +44,7 @@ pub fn cache_entries(conn: &Connection, search: Option<&str>, limit: u32, now_ms
     )?;
     let rows = stmt.query_map(params![now_ms, pattern, limit], |r| {
         Ok(CacheEntryRow {
-            id: hex(&r.get::<_, Vec<u8>>(0)?),
+            id: crate::hex(&r.get::<_, Vec<u8>>(0)?),
             question: r.get(1)?,
             model_requested: r.get(2)?,
             provider: r.get(3)?,
@@ -61,6 +57,26 @@ pub fn cache_entries(conn: &Connection, search: Option<&str>, limit: u32, now_ms
         })
     })?;
     rows.collect()
+}
+
+/// The cache's own counters. Cheap enough for the Cache page's 2-s refresh: no pass over the
+/// request log (semantic hits are the rows the partial index `requests_semantic_hits` holds).
+#[derive(Debug, Serialize)]
+pub struct CacheCounts {
+    pub cache_entries: u64,
+    pub semantic_hits: u64,
+    /// Semantic hits a client retried at once with `no-cache`.
+    pub likely_wrong_hits: u64,
+    /// Entries removed as wrong (admin API, the UI).
+    pub invalidated: u64,
+}
+
+pub fn cache_counts(conn: &Connection) -> rusqlite::Result<CacheCounts> {
+    conn.prepare_cached(
+        "SELECT (SELECT COUNT(*) FROM cache_entries), (SELECT COUNT(*) FROM requests WHERE matched_key IS NOT NULL),
+            (SELECT COUNT(*) FROM cache_feedback WHERE kind = 'likely_wrong'), (SELECT COUNT(*) FROM cache_feedback WHERE kind = 'invalidated')",
+    )?
+    .query_row([], |r| Ok(CacheCounts { cache_entries: r.get(0)?, semantic_hits: r.get(1)?, likely_wrong_hits: r.get(2)?, invalidated: r.get(3)? }))
 }
 
 pub fn cache_entry_exists(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<bool> {

@@ -15,7 +15,7 @@ mod usage;
 mod vectors;
 mod writer;
 
-pub use entries::{cache_entries, cache_entry_exists, parse_entry_id, CacheEntryRow};
+pub use entries::{cache_counts, cache_entries, cache_entry_exists, parse_entry_id, CacheCounts, CacheEntryRow};
 pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, stats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
 pub use usage::{totals, usage, DayUsage, ModelUsage, Totals, UsageReport, UsageTotals};
 pub use schema::load_vector_extension;

@@ -11,9 +11,7 @@ pub struct Stats {
     pub totals: super::Totals,
     pub upstream_calls: u64,
     pub cache_entries: u64,
-    /// Semantic hits a client retried at once with `no-cache`.
     pub likely_wrong_hits: u64,
-    /// Entries removed as wrong (admin API, the UI).
     pub invalidated: u64,
 }
 
@@ -80,12 +78,14 @@ impl StoredAnswer {
 }
 
 pub fn stats(conn: &Connection) -> rusqlite::Result<Stats> {
+    // Semantic hits come with the totals; the rest of the cache's counters from cache_counts.
+    let counts = super::cache_counts(conn)?;
     Ok(Stats {
         totals: super::totals(conn, i64::MIN)?,
         upstream_calls: conn.query_row("SELECT COUNT(*) FROM attempts", [], |r| r.get(0))?,
-        cache_entries: conn.query_row("SELECT COUNT(*) FROM cache_entries", [], |r| r.get(0))?,
-        likely_wrong_hits: conn.query_row("SELECT COUNT(*) FROM cache_feedback WHERE kind = 'likely_wrong'", [], |r| r.get(0))?,
-        invalidated: conn.query_row("SELECT COUNT(*) FROM cache_feedback WHERE kind = 'invalidated'", [], |r| r.get(0))?,
+        cache_entries: counts.cache_entries,
+        likely_wrong_hits: counts.likely_wrong_hits,
+        invalidated: counts.invalidated,
     })
 }
 
@@ -165,7 +165,7 @@ pub fn request_detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<Re
     let found = conn
         .query_row(&sql, [id], |r| {
             let entry: Option<Vec<u8>> = r.get(21)?;
-            Ok((request_row(r)?, r.get(17)?, r.get(18)?, r.get(19)?, r.get(20)?, entry.map(|k| super::entries::hex(&k))))
+            Ok((request_row(r)?, r.get(17)?, r.get(18)?, r.get(19)?, r.get(20)?, entry.map(|k| crate::hex(&k))))
         })
         .optional()?;
     let Some((request, request_body, response_body, question, matched_question, cache_entry)) = found else { return Ok(None) };

@@ -58,7 +58,7 @@ const MIGRATIONS: &[&str] = &[
     // bits of that embedding under the entry's rowid for a fast Hamming prefilter, and the
     // float vector in `cache_entries` rescores the survivors. The trigger keeps both tables in
     // step however an entry goes (expiry, invalidation, clear); inserts go through
-    // `vectors::insert_entry`, which keeps the rowid.
+    // `vectors::insert`, and the writer's upsert keeps the rowid.
     "ALTER TABLE cache_entries ADD COLUMN question TEXT;
     ALTER TABLE cache_entries ADD COLUMN partition TEXT;
     ALTER TABLE cache_entries ADD COLUMN embedding BLOB;

@@ -78,8 +78,9 @@ pub fn insert(tx: &Transaction, key: &[u8; 32], row: &SemanticRow) -> rusqlite::
     Ok(())
 }
 
-/// The live entries of `partition` nearest to `query`, by cosine, best first.
-pub fn nearest(conn: &Connection, partition: &str, query: &[f32], k: usize, now_ms: i64) -> rusqlite::Result<Vec<(f32, Candidate)>> {
+/// The live entries of `partition` whose bits are nearest to `query`'s, unranked: `best_match`
+/// ranks them by cosine.
+pub fn nearest(conn: &Connection, partition: &str, query: &[f32], now_ms: i64) -> rusqlite::Result<Vec<Candidate>> {
     let mut search = conn.prepare_cached("SELECT rowid FROM cache_vectors WHERE bits MATCH vec_bit(?1) AND k = ?2 AND partition = ?3")?;
     let rowids: Vec<i64> = search.query_map(params![sign_bits(query), PREFILTER as i64, partition], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut entry = conn.prepare_cached("SELECT key, question, embedding FROM cache_entries WHERE rowid = ?1 AND (expires_at IS NULL OR expires_at > ?2)")?;
@@ -90,11 +91,8 @@ pub fn nearest(conn: &Connection, partition: &str, query: &[f32], k: usize, now_
             .optional()?;
         let Some((key, question, embedding)) = found else { continue };
         let Ok(key) = <[u8; 32]>::try_from(key.as_slice()) else { continue };
-        let embedding = from_blob(&embedding);
-        out.push((crate::embed::cosine(query, &embedding), Candidate { key, question, embedding }));
+        out.push(Candidate { key, question, embedding: from_blob(&embedding) });
     }
-    out.sort_by(|a, b| b.0.total_cmp(&a.0));
-    out.truncate(k);
     Ok(out)
 }
 

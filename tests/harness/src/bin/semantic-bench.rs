@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use rusqlite::{params, Connection};
 use serde_json::json;
-use sluice_gateway::cache::semantic::{best_match, SemanticSettings, CANDIDATES};
+use sluice_gateway::cache::semantic::{best_match, SemanticSettings};
 use sluice_gateway::embed::{Embedder, MiniLm};
 use sluice_gateway::store::{insert_vector, nearest, SemanticRow, Store};
 use std::path::PathBuf;
@@ -45,13 +45,13 @@ fn main() -> Result<()> {
         let conn = Connection::open(dir.join("sluice.db"))?;
         let query = model.embed(QUERY)?;
         let search_ms = time(args.runs, || {
-            nearest(&conn, PARTITION, &query, CANDIDATES, 0).expect("search works");
+            nearest(&conn, PARTITION, &query, 0).expect("search works");
         });
         let settings = SemanticSettings::default();
         let lookup_ms = time(args.runs, || {
             let q = model.embed(QUERY).expect("embedding works");
-            let found = nearest(&conn, PARTITION, &q, CANDIDATES, 0).expect("search works");
-            best_match(&settings, QUERY, &q, found.iter().enumerate().map(|(i, (_, c))| (i, c.question.as_str(), c.embedding.as_slice())));
+            let found = nearest(&conn, PARTITION, &q, 0).expect("search works");
+            best_match(&settings, QUERY, &q, found.iter().enumerate().map(|(i, c)| (i, c.question.as_str(), c.embedding.as_slice())));
         });
         let bytes = std::fs::metadata(dir.join("sluice.db"))?.len();
         sizes.push(json!({ "entries": n, "fill_s": fill_s, "db_mb": bytes / 1_000_000, "search_ms": search_ms, "lookup_ms": lookup_ms }));

@@ -12,7 +12,7 @@ mod words;
 pub use decide::{best_match, decide, verify, Refusal, SemanticSettings, CANDIDATES, DEFAULT_THRESHOLD};
 pub use query::SemanticQuery;
 
-use crate::embed::{download, Embedder, MiniLm, MINILM};
+use crate::embed::{download, Embedder, MiniLm};
 use crate::store::{nearest, Candidate, Feedback, Store};
 use lru::LruCache;
 use serde::Serialize;
@@ -135,9 +135,10 @@ impl SemanticCache {
         self.set_status(status);
     }
 
-    /// The name of the vector space queries are embedded in, for their partition.
-    pub fn name(&self) -> String {
-        self.embedder.read().expect("embedder lock").as_ref().map_or(MINILM.to_owned(), |e| e.name().to_owned())
+    /// The name of the vector space queries are embedded in, for their partition; `None` while
+    /// no model is ready, when requests skip the semantic cache without further work.
+    pub fn embedder_name(&self) -> Option<String> {
+        self.embedder.read().expect("embedder lock").as_ref().map(|e| e.name().to_owned())
     }
 
     /// Fetches the missing model in the background (from `from` if given, else downloads it),
@@ -190,13 +191,13 @@ impl SemanticCache {
     }
 
     /// The stored entry that may answer `query`, if any (see `best_match`).
-    pub async fn lookup(self: &Arc<Self>, settings: SemanticSettings, query: &SemanticQuery, vector: Vec<f32>, now_ms: i64) -> Option<Candidate> {
+    pub async fn lookup(&self, settings: SemanticSettings, query: &SemanticQuery, vector: Vec<f32>, now_ms: i64) -> Option<Candidate> {
         let partition = query.partition.clone();
         let text = query.text.clone();
         let found = self.store.read(move |c| {
-            let candidates = nearest(c, &partition, &vector, CANDIDATES, now_ms)?;
-            let pick = best_match(&settings, &text, &vector, candidates.iter().enumerate().map(|(i, (_, c))| (i, c.question.as_str(), c.embedding.as_slice())));
-            Ok(pick.map(|i| candidates[i].1.clone()))
+            let mut candidates = nearest(c, &partition, &vector, now_ms)?;
+            let pick = best_match(&settings, &text, &vector, candidates.iter().enumerate().map(|(i, c)| (i, c.question.as_str(), c.embedding.as_slice())));
+            Ok(pick.map(|i| candidates.swap_remove(i)))
         });
         match found.await {
             Ok(found) => found,

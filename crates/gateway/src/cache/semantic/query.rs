@@ -47,7 +47,7 @@ impl SemanticQuery {
         shape.insert("sluice_follow_up".into(), Value::from(follow_up));
         shape.insert("sluice_sampling".into(), Value::from(sampling_bucket(body)));
         let digest = cache_key(route_identity, &shape);
-        let partition = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let partition = crate::hex(&digest[..16]);
         Some(SemanticQuery { partition, text })
     }
 }

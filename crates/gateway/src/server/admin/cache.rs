@@ -26,13 +26,13 @@ pub async fn entries(State(engine): State<Arc<Engine>>, Query(query): Query<Entr
 
 /// The embedding model's state and the semantic cache's counters.
 pub async fn status(State(engine): State<Arc<Engine>>) -> ApiResult {
-    let stats = engine.store.read(store::stats).await.map_err(db_error)?;
+    let counts = engine.store.read(store::cache_counts).await.map_err(db_error)?;
     Ok(Json(json!({
         "model": engine.semantic.status(),
-        "entries": stats.cache_entries,
-        "semantic_hits": stats.totals.semantic_hits,
-        "likely_wrong_hits": stats.likely_wrong_hits,
-        "invalidated": stats.invalidated,
+        "entries": counts.cache_entries,
+        "semantic_hits": counts.semantic_hits,
+        "likely_wrong_hits": counts.likely_wrong_hits,
+        "invalidated": counts.invalidated,
     })))
 }
 
@@ -76,7 +76,7 @@ pub async fn fetch_model(State(engine): State<Arc<Engine>>, body: Option<Json<Fe
 /// Empties the cache (exact and semantic).
 pub async fn clear(State(engine): State<Arc<Engine>>) -> ApiResult {
     engine.store.flush().await.map_err(db_error)?;
-    let before = engine.store.read(store::stats).await.map_err(db_error)?.cache_entries;
+    let before = engine.store.read(store::cache_counts).await.map_err(db_error)?.cache_entries;
     engine.cache.clear();
     engine.store.cache_clear().await.map_err(db_error)?;
     engine.store.flush().await.map_err(db_error)?;
