@@ -7,6 +7,7 @@
 //! off the async runtime. WAL with `synchronous=NORMAL`: commits survive the process being
 //! killed, at a fraction of the cost of an fsync per commit.
 
+mod bit_index;
 mod entries;
 mod journal;
 mod queries;
@@ -19,13 +20,14 @@ pub use entries::{cache_counts, cache_entries, cache_entry_exists, parse_entry_i
 pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, stats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
 pub use usage::{totals, usage, DayUsage, ModelUsage, Totals, UsageReport, UsageTotals};
 pub use schema::load_vector_extension;
-pub use vectors::{insert as insert_vector, nearest, Candidate, SemanticRow, DIMS};
+pub use vectors::{insert as insert_vector, Candidate, SemanticRow, DIMS};
 pub use writer::{AttemptRecord, CacheInsert, Feedback, RequestRecord, SemanticMatch};
 
+use bit_index::BitIndex;
 use journal::Journal;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{mpsc, oneshot};
 use writer::{Msg, Op};
 
@@ -48,6 +50,8 @@ pub struct Store {
     journal_dir: PathBuf,
     tx: mpsc::Sender<Msg>,
     readers: Mutex<Vec<Connection>>,
+    /// The semantic cache's search index (`bit_index`), updated by the writer after commits.
+    vectors: Arc<RwLock<BitIndex>>,
 }
 
 impl Store {
@@ -71,9 +75,10 @@ impl Store {
             std::fs::remove_file(&f).map_err(journal_err)?;
         }
         let journal = Journal::create(&journal_dir, next_seq).map_err(journal_err)?;
+        let vectors = Arc::new(RwLock::new(BitIndex::load(&conn).map_err(db_err)?));
         let (tx, rx) = mpsc::channel(QUEUE);
-        writer::spawn(conn, rx, path.clone());
-        Ok(Store { path, journal, journal_dir, tx, readers: Mutex::new(Vec::new()) })
+        writer::spawn(conn, rx, path.clone(), vectors.clone());
+        Ok(Store { path, journal, journal_dir, tx, readers: Mutex::new(Vec::new()), vectors })
     }
 
     /// Makes a request record durable (journal) and queues it, with the cache entry its answer
@@ -124,6 +129,18 @@ impl Store {
 
     async fn send(&self, op: Op) -> Result<(), StoreError> {
         self.tx.send((op, None)).await.map_err(|_| StoreError::WriterGone)
+    }
+
+    /// The live entries of `partition` whose embeddings' sign bits are nearest to `query`'s,
+    /// unranked: `best_match` ranks them by cosine.
+    pub async fn nearest(self: &Arc<Self>, partition: String, query: Vec<f32>, now_ms: i64) -> Result<Vec<Candidate>, StoreError> {
+        let store = self.clone();
+        self.read(move |conn| {
+            let bits = bit_index::pack(&vectors::sign_bits(&query));
+            let rowids = store.vectors.read().expect("vector index lock").nearest(&partition, &bits, vectors::PREFILTER);
+            vectors::candidates(conn, rowids, now_ms)
+        })
+        .await
     }
 
     /// Runs `f` on a pooled read connection on the blocking pool.

@@ -1,10 +1,11 @@
 //! The semantic cache's side of the database: sign-bit vectors in sqlite-vec's `vec0` table,
 //! partitioned so a search only ever sees entries that could answer the request.
 //!
-//! sqlite-vec searches 384-d float vectors by brute force in ~31 ms at 100k rows, bit vectors
-//! in a few; so the search runs over sign bits (Hamming distance) and the float embeddings
-//! kept in `cache_entries` rescore the `PREFILTER` nearest by cosine.
+//! Comparing 384-d float vectors by brute force takes ~31 ms at 100k rows in sqlite-vec, so the
+//! search runs over sign bits (Hamming distance, in `BitIndex`'s copy of this table) and the
+//! float embeddings kept in `cache_entries` rescore the `PREFILTER` nearest by cosine.
 
+use super::bit_index::{pack, Change};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 /// Bits per vector in the `vec0` table: all-MiniLM-L6-v2's width, so its sign bits go in as
@@ -14,8 +15,8 @@ pub const DIMS: usize = 384;
 /// Bit-vector neighbours fetched per search, then rescored with the float vectors. Measured
 /// on paraphrase-mock against 39k stored questions: of the 1,963 cosine top-5 neighbours with
 /// cosine ≥ 0.8, a Hamming top-16 missed 1 and a top-32 none; each extra k costs sqlite-vec
-/// ~0.1 ms at 100k rows (docs/semantic-cache.md).
-const PREFILTER: usize = 32;
+/// little (docs/semantic-cache.md).
+pub const PREFILTER: usize = 32;
 
 /// What a semantic cache entry adds to an exact one.
 #[derive(Debug, Clone)]
@@ -67,22 +68,21 @@ fn from_blob(b: &[u8]) -> Vec<f32> {
     b.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))).collect()
 }
 
-/// Files the vector of the entry `key` (already in `cache_entries`), replacing an older one.
-pub fn insert(tx: &Transaction, key: &[u8; 32], row: &SemanticRow) -> rusqlite::Result<()> {
+/// Files the vector of the entry `key` (already in `cache_entries`), replacing an older one;
+/// returns the change for the in-memory index to follow once the transaction commits.
+pub fn insert(tx: &Transaction, key: &[u8; 32], row: &SemanticRow) -> rusqlite::Result<Change> {
     let rowid: i64 = tx.prepare_cached("SELECT rowid FROM cache_entries WHERE key = ?1")?.query_row([&key[..]], |r| r.get(0))?;
     tx.prepare_cached("UPDATE cache_entries SET question = ?2, partition = ?3, embedding = ?4 WHERE rowid = ?1")?
         .execute(params![rowid, row.question, row.partition, to_blob(&row.embedding)])?;
     tx.prepare_cached("DELETE FROM cache_vectors WHERE rowid = ?1")?.execute([rowid])?;
+    let bits = sign_bits(&row.embedding);
     tx.prepare_cached("INSERT INTO cache_vectors (rowid, partition, bits) VALUES (?1, ?2, vec_bit(?3))")?
-        .execute(params![rowid, row.partition, sign_bits(&row.embedding)])?;
-    Ok(())
+        .execute(params![rowid, row.partition, bits])?;
+    Ok(Change::Insert { rowid, partition: row.partition.clone(), bits: pack(&bits) })
 }
 
-/// The live entries of `partition` whose bits are nearest to `query`'s, unranked: `best_match`
-/// ranks them by cosine.
-pub fn nearest(conn: &Connection, partition: &str, query: &[f32], now_ms: i64) -> rusqlite::Result<Vec<Candidate>> {
-    let mut search = conn.prepare_cached("SELECT rowid FROM cache_vectors WHERE bits MATCH vec_bit(?1) AND k = ?2 AND partition = ?3")?;
-    let rowids: Vec<i64> = search.query_map(params![sign_bits(query), PREFILTER as i64, partition], |r| r.get(0))?.collect::<Result<_, _>>()?;
+/// The entries among `rowids` (a search's result) that are still there and live.
+pub fn candidates(conn: &Connection, rowids: Vec<i64>, now_ms: i64) -> rusqlite::Result<Vec<Candidate>> {
     let mut entry = conn.prepare_cached("SELECT key, question, embedding FROM cache_entries WHERE rowid = ?1 AND (expires_at IS NULL OR expires_at > ?2)")?;
     let mut out = Vec::with_capacity(rowids.len());
     for rowid in rowids {

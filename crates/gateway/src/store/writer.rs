@@ -1,5 +1,6 @@
 //! The writer thread: drains the queue into batched transactions and acknowledges commits.
 
+use super::bit_index::{BitIndex, Change};
 use super::journal::Segment;
 use super::vectors::{self, SemanticRow};
 use crate::cache::CacheStatus;
@@ -8,7 +9,7 @@ use bytes::Bytes;
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many records share one transaction.
@@ -113,7 +114,7 @@ pub(super) enum Op {
 pub(super) type Ack = oneshot::Sender<Result<(), rusqlite::Error>>;
 pub(super) type Msg = (Op, Option<Ack>);
 
-pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: PathBuf) {
+pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: PathBuf, index: Arc<RwLock<BitIndex>>) {
     std::thread::Builder::new()
         .name("sluice-db-writer".into())
         .spawn(move || {
@@ -125,11 +126,16 @@ pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: Pat
                         Err(_) => break,
                     }
                 }
-                let result = write_batch(&mut conn, &batch);
-                match &result {
+                let result = write_batch(&mut conn, &batch).map(|changes| {
                     // Committed records leave the journal; on failure they stay for replay.
-                    Ok(()) => settle_journal(&batch),
-                    Err(e) => tracing::error!(db = %path.display(), error = %e, records = batch.len(), "could not write to the database"),
+                    settle_journal(&batch);
+                    if !changes.is_empty() {
+                        let mut index = index.write().expect("vector index lock");
+                        changes.into_iter().for_each(|c| index.apply(c));
+                    }
+                });
+                if let Err(e) = &result {
+                    tracing::error!(db = %path.display(), error = %e, records = batch.len(), "could not write to the database");
                 }
                 for (_, ack) in batch {
                     if let Some(ack) = ack {
@@ -161,15 +167,28 @@ fn clone_error(e: &rusqlite::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(e.to_string().into())
 }
 
-pub(super) fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<()> {
+/// Writes `batch` in one transaction; returns what it did to the vectors.
+pub(super) fn write_batch(conn: &mut Connection, batch: &[Msg]) -> rusqlite::Result<Vec<Change>> {
     let tx = conn.transaction()?;
+    let mut changes = Vec::new();
     for (op, _) in batch {
-        write_op(&tx, op)?;
+        write_op(&tx, op, &mut changes)?;
     }
-    tx.commit()
+    tx.commit()?;
+    Ok(changes)
 }
 
-fn write_op(tx: &Transaction, op: &Op) -> rusqlite::Result<()> {
+/// Runs a `DELETE … RETURNING rowid` on `cache_entries`. The trigger removes the entries'
+/// vectors; the index learns of them through the rowids.
+fn delete_entries(tx: &Transaction, sql: &str, param: impl rusqlite::ToSql, changes: &mut Vec<Change>) -> rusqlite::Result<()> {
+    let mut delete = tx.prepare_cached(sql)?;
+    for rowid in delete.query_map([param], |r| r.get(0))? {
+        changes.push(Change::Remove(rowid?));
+    }
+    Ok(())
+}
+
+fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::Result<()> {
     match op {
         Op::Request(r, _) => {
             tx.prepare_cached(
@@ -211,18 +230,19 @@ fn write_op(tx: &Transaction, op: &Op) -> rusqlite::Result<()> {
                 e.usage.completion, e.usage.cached, e.created_ms, e.expires_ms
             ])?;
             if let Some(row) = &e.semantic {
-                vectors::insert(tx, &e.key, row)?;
+                changes.push(vectors::insert(tx, &e.key, row)?);
             }
         }
         Op::CacheFeedback { key, feedback, request_id, ts_ms, remove } => {
             tx.prepare_cached("INSERT INTO cache_feedback (ts, kind, key, request_id) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(params![ts_ms, feedback.as_str(), &key[..], request_id])?;
             if *remove {
-                tx.prepare_cached("DELETE FROM cache_entries WHERE key = ?1")?.execute([&key[..]])?;
+                delete_entries(tx, "DELETE FROM cache_entries WHERE key = ?1 RETURNING rowid", &key[..], changes)?;
             }
         }
         Op::CacheClear => {
             tx.execute("DELETE FROM cache_entries", [])?;
+            changes.push(Change::Clear);
         }
         Op::CacheHits(hits) => {
             let mut update = tx.prepare_cached("UPDATE cache_entries SET hits = hits + ?2, last_hit_at = max(coalesce(last_hit_at, 0), ?3) WHERE key = ?1")?;
@@ -231,7 +251,7 @@ fn write_op(tx: &Transaction, op: &Op) -> rusqlite::Result<()> {
             }
         }
         Op::Purge { now_ms, requests_before_ms } => {
-            tx.prepare_cached("DELETE FROM cache_entries WHERE expires_at IS NOT NULL AND expires_at <= ?1")?.execute(params![now_ms])?;
+            delete_entries(tx, "DELETE FROM cache_entries WHERE expires_at IS NOT NULL AND expires_at <= ?1 RETURNING rowid", now_ms, changes)?;
             if let Some(before) = requests_before_ms {
                 tx.prepare_cached("DELETE FROM requests WHERE ts < ?1")?.execute(params![before])?;
             }

@@ -1,6 +1,8 @@
 //! The semantic cache's speed: embedding a ~30-token question, and a whole lookup (embed +
-//! sqlite-vec search + rescoring + verification) against a cache of N entries in one
-//! partition (the worst case: one route, one system prompt). Prints one JSON object.
+//! bit-index search + rescoring + verification) against a cache of N entries in one
+//! partition (the worst case: one route, one system prompt), through the store as the gateway
+//! uses it; also how long opening a store of that size takes (it loads the index). Prints one
+//! JSON object.
 //!
 //! The cache is filled with random unit vectors around a few real questions' embeddings: the
 //! search is brute force, so its cost depends on the number of rows, not on their content.
@@ -11,8 +13,9 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 use sluice_gateway::cache::semantic::{best_match, SemanticSettings};
 use sluice_gateway::embed::{Embedder, MiniLm};
-use sluice_gateway::store::{insert_vector, nearest, SemanticRow, Store};
+use sluice_gateway::store::{insert_vector, SemanticRow, Store};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -38,23 +41,27 @@ fn main() -> Result<()> {
     let embed_ms = time(args.runs, || {
         model.embed(QUERY).expect("embedding works");
     });
+    let rt = tokio::runtime::Runtime::new()?;
     let mut sizes = Vec::new();
     for &n in &args.entries {
         let dir = args.dir.join(format!("entries-{n}"));
         let fill_s = fill(&dir, n, &model)?;
-        let conn = Connection::open(dir.join("sluice.db"))?;
+        let opened = Instant::now();
+        let store = Arc::new(Store::open(&dir)?);
+        let open_ms = opened.elapsed().as_millis() as u64;
+        let nearest = |q: &[f32]| rt.block_on(store.nearest(PARTITION.into(), q.to_vec(), 0)).expect("search works");
         let query = model.embed(QUERY)?;
         let search_ms = time(args.runs, || {
-            nearest(&conn, PARTITION, &query, 0).expect("search works");
+            nearest(&query);
         });
         let settings = SemanticSettings::default();
         let lookup_ms = time(args.runs, || {
             let q = model.embed(QUERY).expect("embedding works");
-            let found = nearest(&conn, PARTITION, &q, 0).expect("search works");
+            let found = nearest(&q);
             best_match(&settings, QUERY, &q, found.iter().enumerate().map(|(i, c)| (i, c.question.as_str(), c.embedding.as_slice())));
         });
         let bytes = std::fs::metadata(dir.join("sluice.db"))?.len();
-        sizes.push(json!({ "entries": n, "fill_s": fill_s, "db_mb": bytes / 1_000_000, "search_ms": search_ms, "lookup_ms": lookup_ms }));
+        sizes.push(json!({ "entries": n, "fill_s": fill_s, "open_ms": open_ms, "db_mb": bytes / 1_000_000, "search_ms": search_ms, "lookup_ms": lookup_ms }));
     }
     let tokens = QUERY.split_whitespace().count();
     println!("{}", json!({ "query_words": tokens, "embed_ms": embed_ms, "sizes": sizes }));

@@ -13,7 +13,7 @@ pub use decide::{best_match, decide, verify, Refusal, SemanticSettings, CANDIDAT
 pub use query::SemanticQuery;
 
 use crate::embed::{download, Embedder, MiniLm};
-use crate::store::{nearest, Candidate, Feedback, Store};
+use crate::store::{Candidate, Feedback, Store};
 use lru::LruCache;
 use serde::Serialize;
 use std::num::NonZeroUsize;
@@ -192,15 +192,11 @@ impl SemanticCache {
 
     /// The stored entry that may answer `query`, if any (see `best_match`).
     pub async fn lookup(&self, settings: SemanticSettings, query: &SemanticQuery, vector: Vec<f32>, now_ms: i64) -> Option<Candidate> {
-        let partition = query.partition.clone();
-        let text = query.text.clone();
-        let found = self.store.read(move |c| {
-            let mut candidates = nearest(c, &partition, &vector, now_ms)?;
-            let pick = best_match(&settings, &text, &vector, candidates.iter().enumerate().map(|(i, c)| (i, c.question.as_str(), c.embedding.as_slice())));
-            Ok(pick.map(|i| candidates.swap_remove(i)))
-        });
-        match found.await {
-            Ok(found) => found,
+        match self.store.nearest(query.partition.clone(), vector.clone(), now_ms).await {
+            Ok(mut candidates) => {
+                let pick = best_match(&settings, &query.text, &vector, candidates.iter().enumerate().map(|(i, c)| (i, c.question.as_str(), c.embedding.as_slice())));
+                pick.map(|i| candidates.swap_remove(i))
+            }
             Err(e) => {
                 tracing::warn!("semantic cache lookup failed; answering from upstream: {e}");
                 None
