@@ -3,14 +3,15 @@
 //! tokens, L2 normalisation). Tokens are not padded to the tokenizer file's fixed length:
 //! padding a 24-token query to 128 costs ~3× the time for the same vector.
 
+mod bert;
 pub mod download;
 mod remote;
 
 pub use remote::Remote;
 
+use bert::{Config, Encoder};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
 use std::path::{Path, PathBuf};
 use tokenizers::Tokenizer;
 
@@ -40,7 +41,7 @@ pub const MINILM: &str = "all-MiniLM-L6-v2";
 const MAX_TOKENS: usize = 256;
 
 pub struct MiniLm {
-    model: BertModel,
+    model: Encoder,
     tokenizer: Tokenizer,
     device: Device,
 }
@@ -58,7 +59,7 @@ impl MiniLm {
         let device = Device::Cpu;
         // SAFETY: the weights file is memory-mapped read-only and not modified while mapped.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join("model.safetensors")], DType::F32, &device) }.map_err(|e| fail(format!("model.safetensors: {e}")))?;
-        let model = BertModel::load(vb, &config).map_err(|e| fail(format!("model.safetensors does not fit config.json: {e}")))?;
+        let model = Encoder::load(vb, &config).map_err(|e| fail(format!("model.safetensors does not fit config.json: {e}")))?;
         Ok(MiniLm { model, tokenizer, device })
     }
 }
@@ -74,11 +75,8 @@ impl Embedder for MiniLm {
         if !encoding.get_overflowing().is_empty() {
             return Err(EmbedError::TooLong(MAX_TOKENS));
         }
-        let ids = Tensor::new(encoding.get_ids(), &self.device).and_then(|t| t.unsqueeze(0)).map_err(run)?;
-        let types = ids.zeros_like().map_err(run)?;
-        let hidden = self.model.forward(&ids, &types, None).map_err(run)?;
-        // One unpadded text: every token is real, so mean pooling is a plain mean.
-        let pooled = hidden.mean(1).and_then(|t| t.squeeze(0)).map_err(run)?;
+        let ids = Tensor::new(encoding.get_ids(), &self.device).map_err(run)?;
+        let pooled = self.model.mean_pooled(&ids).map_err(run)?;
         let norm = pooled.sqr().and_then(|t| t.sum_all()).and_then(|t| t.sqrt()).map_err(run)?;
         pooled.broadcast_div(&norm).and_then(|t| t.to_vec1::<f32>()).map_err(run)
     }

@@ -23,11 +23,11 @@ pub use schema::load_vector_extension;
 pub use vectors::{insert as insert_vector, Candidate, SemanticRow, DIMS};
 pub use writer::{AttemptRecord, CacheInsert, Feedback, RequestRecord, SemanticMatch};
 
-use bit_index::BitIndex;
+use bit_index::{BitIndex, SharedIndex};
 use journal::Journal;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 use writer::{Msg, Op};
 
@@ -51,7 +51,7 @@ pub struct Store {
     tx: mpsc::Sender<Msg>,
     readers: Mutex<Vec<Connection>>,
     /// The semantic cache's search index (`bit_index`), updated by the writer after commits.
-    vectors: Arc<RwLock<BitIndex>>,
+    vectors: Arc<SharedIndex>,
 }
 
 impl Store {
@@ -75,7 +75,8 @@ impl Store {
             std::fs::remove_file(&f).map_err(journal_err)?;
         }
         let journal = Journal::create(&journal_dir, next_seq).map_err(journal_err)?;
-        let vectors = Arc::new(RwLock::new(BitIndex::load(&conn).map_err(db_err)?));
+        let vectors = Arc::new(SharedIndex::loading());
+        load_index(&path, vectors.clone());
         let (tx, rx) = mpsc::channel(QUEUE);
         writer::spawn(conn, rx, path.clone(), vectors.clone());
         Ok(Store { path, journal, journal_dir, tx, readers: Mutex::new(Vec::new()), vectors })
@@ -137,10 +138,15 @@ impl Store {
         let store = self.clone();
         self.read(move |conn| {
             let bits = bit_index::pack(&vectors::sign_bits(&query));
-            let rowids = store.vectors.read().expect("vector index lock").nearest(&partition, &bits, vectors::PREFILTER);
+            let rowids = store.vectors.nearest(&partition, &bits, vectors::PREFILTER);
             vectors::candidates(conn, rowids, now_ms)
         })
         .await
+    }
+
+    /// Blocks until the semantic search index is loaded (searches find nothing before).
+    pub fn wait_index_loaded(&self) {
+        self.vectors.wait_loaded();
     }
 
     /// Runs `f` on a pooled read connection on the blocking pool.
@@ -164,6 +170,20 @@ impl Store {
         .await
         .expect("database read task panicked")
     }
+}
+
+/// Reads the search index from `cache_vectors` on its own thread, so a large cache does not
+/// hold up start-up; a failure leaves semantic search with only what is written from now on.
+fn load_index(path: &Path, into: Arc<SharedIndex>) {
+    let path = path.to_owned();
+    let load = move || {
+        let loaded = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).and_then(|c| BitIndex::load(&c));
+        into.loaded(loaded.unwrap_or_else(|e| {
+            tracing::error!(db = %path.display(), "cannot read the semantic cache's vectors; earlier entries answer exact repeats only: {e}");
+            BitIndex::default()
+        }));
+    };
+    std::thread::Builder::new().name("sluice-index-load".into()).spawn(load).expect("spawn the index loader");
 }
 
 #[cfg(test)]

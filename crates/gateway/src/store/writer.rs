@@ -1,6 +1,6 @@
 //! The writer thread: drains the queue into batched transactions and acknowledges commits.
 
-use super::bit_index::{BitIndex, Change};
+use super::bit_index::{Change, SharedIndex};
 use super::journal::Segment;
 use super::vectors::{self, SemanticRow};
 use crate::cache::CacheStatus;
@@ -9,7 +9,7 @@ use bytes::Bytes;
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many records share one transaction.
@@ -114,7 +114,7 @@ pub(super) enum Op {
 pub(super) type Ack = oneshot::Sender<Result<(), rusqlite::Error>>;
 pub(super) type Msg = (Op, Option<Ack>);
 
-pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: PathBuf, index: Arc<RwLock<BitIndex>>) {
+pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: PathBuf, index: Arc<SharedIndex>) {
     std::thread::Builder::new()
         .name("sluice-db-writer".into())
         .spawn(move || {
@@ -130,8 +130,7 @@ pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: Pat
                     // Committed records leave the journal; on failure they stay for replay.
                     settle_journal(&batch);
                     if !changes.is_empty() {
-                        let mut index = index.write().expect("vector index lock");
-                        changes.into_iter().for_each(|c| index.apply(c));
+                        index.apply(changes);
                     }
                 });
                 if let Err(e) = &result {
