@@ -10,7 +10,8 @@ mod remote;
 pub use remote::Remote;
 
 use bert::{Config, Encoder};
-use candle_core::{DType, Device, Tensor};
+use candle_core::safetensors::MmapedSafetensors;
+use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 use std::path::{Path, PathBuf};
 use tokenizers::Tokenizer;
@@ -43,7 +44,6 @@ const MAX_TOKENS: usize = 256;
 pub struct MiniLm {
     model: Encoder,
     tokenizer: Tokenizer,
-    device: Device,
 }
 
 impl MiniLm {
@@ -56,11 +56,13 @@ impl MiniLm {
         let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json")).map_err(|e| fail(format!("tokenizer.json: {e}")))?;
         tokenizer.with_padding(None);
         tokenizer.with_truncation(Some(tokenizers::TruncationParams { max_length: MAX_TOKENS, ..Default::default() })).map_err(|e| fail(format!("tokenizer truncation: {e}")))?;
-        let device = Device::Cpu;
-        // SAFETY: the weights file is memory-mapped read-only and not modified while mapped.
-        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[dir.join("model.safetensors")], DType::F32, &device) }.map_err(|e| fail(format!("model.safetensors: {e}")))?;
-        let model = Encoder::load(vb, &config).map_err(|e| fail(format!("model.safetensors does not fit config.json: {e}")))?;
-        Ok(MiniLm { model, tokenizer, device })
+        let weights = dir.join("model.safetensors");
+        // SAFETY: the weights file is memory-mapped read-only; Sluice never writes a model file
+        // in place (downloads and imports are moved in whole).
+        let mapped = || unsafe { MmapedSafetensors::new(&weights) }.map_err(|e| fail(format!("model.safetensors: {e}")));
+        let vb = VarBuilder::from_backend(Box::new(mapped()?), DType::F32, Device::Cpu);
+        let model = Encoder::load(vb, mapped()?, &config).map_err(|e| fail(format!("model.safetensors does not fit config.json: {e}")))?;
+        Ok(MiniLm { model, tokenizer })
     }
 }
 
@@ -75,8 +77,7 @@ impl Embedder for MiniLm {
         if !encoding.get_overflowing().is_empty() {
             return Err(EmbedError::TooLong(MAX_TOKENS));
         }
-        let ids = Tensor::new(encoding.get_ids(), &self.device).map_err(run)?;
-        let pooled = self.model.mean_pooled(&ids).map_err(run)?;
+        let pooled = self.model.mean_pooled(encoding.get_ids()).map_err(run)?;
         let norm = pooled.sqr().and_then(|t| t.sum_all()).and_then(|t| t.sqrt()).map_err(run)?;
         pooled.broadcast_div(&norm).and_then(|t| t.to_vec1::<f32>()).map_err(run)
     }
