@@ -2,7 +2,7 @@
 //!
 //! sqlite-vec's brute-force bit search reads every row of a partition through SQLite: 8.8 ms
 //! at 100k entries and 83 ms at 1M on the reference machine. The same Hamming scan over packed
-//! words in memory takes a fraction of that (docs/semantic-cache.md), for 56 bytes per entry.
+//! words in memory takes a fraction of that (docs/semantic-cache.md), for ~85 bytes per entry.
 //! `cache_vectors` stays the durable copy, written in the same transaction as its entry; this
 //! index is loaded from it in the background when the store opens (sqlite-vec reads a row at
 //! a time: ~0.8 s at 100k entries, ~7 s at 1M) and follows the writer's commits. Between a
@@ -40,11 +40,14 @@ struct Partition {
     bits: Vec<Bits>,
 }
 
+/// ~85 bytes an entry: its rowid and bits, and its slot.
 #[derive(Default)]
 pub struct BitIndex {
-    partitions: HashMap<String, Partition>,
-    /// Where each rowid sits, so removals need no scan.
-    slots: HashMap<i64, (String, usize)>,
+    partitions: Vec<Partition>,
+    /// Partition name → its place in `partitions` (an emptied partition keeps its place).
+    names: HashMap<String, u32>,
+    /// rowid → (partition, position), so removals need no scan.
+    slots: HashMap<i64, (u32, u32)>,
 }
 
 impl BitIndex {
@@ -64,10 +67,15 @@ impl BitIndex {
         match change {
             Change::Insert { rowid, partition, bits } => {
                 self.remove(rowid);
-                let part = self.partitions.entry(partition.clone()).or_default();
+                let next = self.partitions.len() as u32;
+                let at = *self.names.entry(partition).or_insert(next);
+                if at == next {
+                    self.partitions.push(Partition::default());
+                }
+                let part = &mut self.partitions[at as usize];
                 part.rowids.push(rowid);
                 part.bits.push(bits);
-                self.slots.insert(rowid, (partition, part.rowids.len() - 1));
+                self.slots.insert(rowid, (at, part.rowids.len() as u32 - 1));
             }
             Change::Remove(rowid) => self.remove(rowid),
             Change::Clear => *self = BitIndex::default(),
@@ -76,22 +84,19 @@ impl BitIndex {
 
     fn remove(&mut self, rowid: i64) {
         let Some((partition, at)) = self.slots.remove(&rowid) else { return };
-        let part = self.partitions.get_mut(&partition).expect("a slot names a partition");
-        part.rowids.swap_remove(at);
-        part.bits.swap_remove(at);
-        match part.rowids.get(at) {
-            Some(moved) => self.slots.get_mut(moved).expect("an indexed rowid has a slot").1 = at,
-            None if part.rowids.is_empty() => {
-                self.partitions.remove(&partition);
-            }
-            None => {}
+        let part = &mut self.partitions[partition as usize];
+        part.rowids.swap_remove(at as usize);
+        part.bits.swap_remove(at as usize);
+        if let Some(moved) = part.rowids.get(at as usize) {
+            self.slots.get_mut(moved).expect("an indexed rowid has a slot").1 = at;
         }
     }
 
     /// The rowids of the `k` vectors of `partition` nearest to `query` by Hamming distance,
     /// unordered.
     pub fn nearest(&self, partition: &str, query: &Bits, k: usize) -> Vec<i64> {
-        let Some(part) = self.partitions.get(partition) else { return Vec::new() };
+        let Some(&at) = self.names.get(partition) else { return Vec::new() };
+        let part = &self.partitions[at as usize];
         // A max-heap of the best k so far: its top is the one to beat.
         let mut best: BinaryHeap<(u32, i64)> = BinaryHeap::with_capacity(k + 1);
         for (rowid, bits) in part.rowids.iter().zip(&part.bits) {
@@ -220,9 +225,11 @@ mod tests {
         for rowid in [1, 9, 11, 13, 15, 17, 19] {
             index.apply(Change::Remove(rowid));
         }
-        assert!(index.nearest("odd", &bits(1), 5).is_empty(), "an emptied partition is gone");
+        assert!(index.nearest("odd", &bits(1), 5).is_empty(), "an emptied partition finds nothing");
+        insert(&mut index, 1, "odd", bits(1));
+        assert_eq!(index.nearest("odd", &bits(1), 5), [1], "and can be filled again");
         index.apply(Change::Clear);
-        assert!(index.slots.is_empty() && index.partitions.is_empty());
+        assert!(index.slots.is_empty() && index.partitions.is_empty() && index.names.is_empty());
     }
 
     #[test]
