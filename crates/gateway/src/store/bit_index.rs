@@ -5,7 +5,7 @@
 //! words in memory takes a fraction of that (docs/semantic-cache.md), for ~85 bytes per entry.
 //! `cache_vectors` stays the durable copy, written in the same transaction as its entry; this
 //! index is loaded from it in the background when the store opens (sqlite-vec reads a row at
-//! a time: ~0.8 s at 100k entries, ~7 s at 1M) and follows the writer's commits. Between a
+//! a time: ~0.6 s at 100k entries, 6–7 s at 1M) and follows the writer's commits. Between a
 //! commit and its index update a search may still return a rowid whose entry is gone, so its
 //! results are candidates: the entry rows decide.
 

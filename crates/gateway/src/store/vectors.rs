@@ -14,8 +14,8 @@ pub const DIMS: usize = 384;
 
 /// Bit-vector neighbours fetched per search, then rescored with the float vectors. Measured
 /// on paraphrase-mock against 39k stored questions: of the 1,963 cosine top-5 neighbours with
-/// cosine ≥ 0.8, a Hamming top-16 missed 1 and a top-32 none; each extra k costs sqlite-vec
-/// little (docs/semantic-cache.md).
+/// cosine ≥ 0.8, a Hamming top-16 missed 1 and a top-32 none; each one costs a read of its
+/// entry row (docs/semantic-cache.md).
 pub const PREFILTER: usize = 32;
 
 /// What a semantic cache entry adds to an exact one.
