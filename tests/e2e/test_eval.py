@@ -1,9 +1,10 @@
 """`sluice eval cache`: the semantic decision on labelled pairs, as one JSON object."""
 
 import json
+import os
 import subprocess
 
-from conftest import ROOT, _bin
+from conftest import MOCK_KEY, ROOT, _bin
 
 MODEL = ROOT.parent / "shared" / "models" / "all-MiniLM-L6-v2"
 PAIRS = [
@@ -50,3 +51,21 @@ def test_simulate_stores_every_a_and_asks_every_b(tmp_path):
     assert (result["queries"], result["entries"]) == (4, 4)
     assert result["wrong_hits"] == 0, "the swapped currencies must not hit the USD→JPY entry"
     assert result["right_hits"] >= 1 and result["right_hits"] + result["misses"] == 4
+
+
+def test_a_remote_embedder_can_be_evaluated(tmp_path, mock):
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("\n".join(json.dumps(p) for p in PAIRS) + "\n")
+    remote = ["--embedder-url", mock.api, "--embedder-model", "emb-eval", "--embedder-key-env", "EVAL_EMBED_KEY"]
+    env = {k: v for k, v in os.environ.items() if k != "SLUICE_EMBED_MODEL_DIR"}
+    out = subprocess.run([_bin("SLUICE_BIN", "sluice"), "eval", "cache", "--pairs", str(pairs), *remote],
+                         capture_output=True, text=True, timeout=120, env={**env, "EVAL_EMBED_KEY": MOCK_KEY})
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["pairs"] == 4 and result["settings"]["embedder"] == "embedder/emb-eval"
+    assert mock.count("emb-eval") == 8, "each distinct text embedded once, by the remote model"
+
+    refused = subprocess.run([_bin("SLUICE_BIN", "sluice"), "eval", "cache", "--pairs", str(pairs), *remote],
+                             capture_output=True, text=True, timeout=120, env={**env, "EVAL_EMBED_KEY": "sk-wrong"})
+    assert refused.returncode != 0 and "emb-eval" in refused.stderr and "401" in refused.stderr, refused.stderr
+    assert "sk-wrong" not in refused.stderr + refused.stdout, "the key never shows"

@@ -4,7 +4,9 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde_json::json;
 use sluice_gateway::cache::semantic::{best_match, decide, SemanticSettings};
-use sluice_gateway::embed::{EmbedError, Embedder, MiniLm};
+use sluice_gateway::embed::{EmbedError, Embedder, MiniLm, Remote};
+use sluice_gateway::providers::OpenAiCompatible;
+use sluice_gateway::secrets::Secret;
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -15,8 +17,18 @@ pub struct EvalCacheArgs {
     #[arg(long)]
     pairs: PathBuf,
     /// The embedding model folder.
-    #[arg(long, env = "SLUICE_EMBED_MODEL_DIR")]
-    model_dir: PathBuf,
+    #[arg(long, env = "SLUICE_EMBED_MODEL_DIR", required_unless_present = "embedder_url")]
+    model_dir: Option<PathBuf>,
+    /// Embed through an OpenAI-compatible API instead of the local model (e.g. Ollama's
+    /// http://localhost:11434/v1), to calibrate `[cache] threshold` for `[cache] embedder`.
+    #[arg(long, requires = "embedder_model")]
+    embedder_url: Option<String>,
+    /// The model to ask `--embedder-url` for.
+    #[arg(long, requires = "embedder_url")]
+    embedder_model: Option<String>,
+    /// The environment variable holding `--embedder-url`'s API key, if it needs one.
+    #[arg(long, requires = "embedder_url")]
+    embedder_key_env: Option<String>,
     /// Override the similarity threshold.
     #[arg(long)]
     threshold: Option<f32>,
@@ -40,7 +52,8 @@ struct Pair {
     label: u8,
 }
 
-pub fn run(args: EvalCacheArgs) -> Result<()> {
+/// `runtime` serves a remote embedder's calls.
+pub fn run(args: EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<()> {
     let file = std::fs::File::open(&args.pairs).with_context(|| format!("cannot open {}", args.pairs.display()))?;
     let mut pairs = Vec::new();
     for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
@@ -54,13 +67,13 @@ pub fn run(args: EvalCacheArgs) -> Result<()> {
             break;
         }
     }
-    let model = MiniLm::load(&args.model_dir)?;
-    let vectors = embed_all(&model, &pairs)?;
+    let embedder = embedder(&args, runtime)?;
+    let vectors = embed_all(embedder.as_ref(), &pairs)?;
     let thresholds = if args.sweep.is_empty() { vec![args.threshold.unwrap_or(SemanticSettings::default().threshold)] } else { args.sweep.clone() };
     for threshold in thresholds {
         let settings = SemanticSettings { threshold };
         if args.simulate {
-            println!("{}", simulate(&settings, &pairs, &vectors, &args));
+            println!("{}", simulate(&settings, &pairs, &vectors, embedder.name()));
             continue;
         }
         let (mut tp, mut fp, mut tn, mut fn_) = (0u64, 0u64, 0u64, 0u64);
@@ -83,16 +96,31 @@ pub fn run(args: EvalCacheArgs) -> Result<()> {
             "fpr": ratio(fp, fp + tn),
             "pairs": pairs.len(),
             "true_hits": tp, "false_hits": fp, "true_misses": tn, "false_misses": fn_,
-            "settings": { "threshold": (f64::from(settings.threshold) * 1e4).round() / 1e4, "model_dir": args.model_dir.display().to_string() },
+            "settings": { "threshold": (f64::from(settings.threshold) * 1e4).round() / 1e4, "embedder": embedder.name() },
         });
         println!("{out}");
     }
     Ok(())
 }
 
+/// The local model, or the remote one.
+fn embedder(args: &EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<Box<dyn Embedder>> {
+    let (Some(url), Some(model)) = (&args.embedder_url, &args.embedder_model) else {
+        let dir = args.model_dir.as_deref().expect("clap requires --model-dir without --embedder-url");
+        return Ok(Box::new(MiniLm::load(dir)?));
+    };
+    let key = match &args.embedder_key_env {
+        Some(var) => Some(Secret::new(std::env::var(var).with_context(|| format!("--embedder-key-env: {var} is not set"))?)),
+        None => None,
+    };
+    let _inside = runtime.enter();
+    let provider = OpenAiCompatible::new("embedder".into(), url, key, None, reqwest::Client::new());
+    Ok(Box::new(Remote::new(std::sync::Arc::new(provider), model)))
+}
+
 /// Embeds every distinct text once, on every core (candle runs one text on one core). Texts
 /// longer than the model reads get no vector, as in the live cache: they can only miss.
-fn embed_all<'p>(model: &MiniLm, pairs: &'p [Pair]) -> Result<HashMap<&'p str, Vec<f32>>> {
+fn embed_all<'p>(model: &dyn Embedder, pairs: &'p [Pair]) -> Result<HashMap<&'p str, Vec<f32>>> {
     let mut texts: Vec<&str> = pairs.iter().flat_map(|p| [p.a.as_str(), p.b.as_str()]).collect();
     texts.sort_unstable();
     texts.dedup();
@@ -134,7 +162,7 @@ fn embed_all<'p>(model: &MiniLm, pairs: &'p [Pair]) -> Result<HashMap<&'p str, V
 }
 
 /// Every distinct `a` is a cache entry; every `b` is a query against all of them.
-fn simulate(settings: &SemanticSettings, pairs: &[Pair], vectors: &HashMap<&str, Vec<f32>>, args: &EvalCacheArgs) -> serde_json::Value {
+fn simulate(settings: &SemanticSettings, pairs: &[Pair], vectors: &HashMap<&str, Vec<f32>>, embedder: &str) -> serde_json::Value {
     let mut entries: Vec<&str> = pairs.iter().map(|p| p.a.as_str()).filter(|a| vectors.contains_key(a)).collect();
     entries.sort_unstable();
     entries.dedup();
@@ -157,6 +185,6 @@ fn simulate(settings: &SemanticSettings, pairs: &[Pair], vectors: &HashMap<&str,
         "right_hits": right,
         "wrong_hits": wrong,
         "misses": misses,
-        "settings": { "threshold": (f64::from(settings.threshold) * 1e4).round() / 1e4, "candidates": sluice_gateway::cache::semantic::CANDIDATES, "model_dir": args.model_dir.display().to_string() },
+        "settings": { "threshold": (f64::from(settings.threshold) * 1e4).round() / 1e4, "candidates": sluice_gateway::cache::semantic::CANDIDATES, "embedder": embedder },
     })
 }

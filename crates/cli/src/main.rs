@@ -58,7 +58,7 @@ fn main() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("start the async runtime");
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
-        Command::Eval(EvalCommand::Cache(args)) => eval::run(args),
+        Command::Eval(EvalCommand::Cache(args)) => eval::run(args, runtime.handle()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
