@@ -12,7 +12,7 @@ export function ModelStatusLine({ model }: { model: ModelStatus }) {
     case "ready":
       return <p><span className="badge ok">Ready</span> Rephrased questions are answered from the cache. Model: <code>{model.dir}</code></p>;
     case "loading":
-      return <p><span className="badge plain">Loading</span> The embedding model is loading. {EXACT_ONLY}</p>;
+      return <p><span className="badge plain">Loading</span> The embedding model and the cache's search index are loading. {EXACT_ONLY}</p>;
     case "downloading":
       return (
         <div>
