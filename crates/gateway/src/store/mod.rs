@@ -261,6 +261,65 @@ mod tests {
         assert_eq!(rt.block_on(store.read(stats)).unwrap().upstream_calls, 1, "attempts go with their request");
     }
 
+    /// A cache entry with a vector: unit vector along dimension `axis`, mostly.
+    fn semantic_entry(key: u8, axis: usize, expires_ms: Option<i64>) -> CacheInsert {
+        let mut embedding = vec![0.01f32; DIMS];
+        embedding[axis] = 1.0;
+        CacheInsert {
+            key: [key; 32],
+            model_requested: "m".into(),
+            provider: "p".into(),
+            model: "m".into(),
+            response: bytes::Bytes::from_static(b"{}"),
+            chunks: None,
+            usage: crate::wire::Usage::default(),
+            created_ms: 1,
+            expires_ms,
+            semantic: Some(SemanticRow { partition: "part".into(), question: format!("question {key}"), embedding }),
+        }
+    }
+
+    fn near(store: &Arc<Store>, rt: &tokio::runtime::Runtime, axis: usize, now_ms: i64) -> Vec<String> {
+        let mut query = vec![0.01f32; DIMS];
+        query[axis] = 1.0;
+        let mut found: Vec<String> = rt.block_on(store.nearest("part".into(), query, now_ms)).unwrap().into_iter().map(|c| c.question).collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn the_search_index_follows_inserts_invalidation_expiry_and_clearing_and_reloads() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        store.wait_index_loaded();
+        rt.block_on(async {
+            for (key, axis, expires) in [(1, 0, None), (2, 1, None), (3, 2, Some(50)), (4, 3, None)] {
+                store.log(record(&format!("r{key}")), Some(semantic_entry(key, axis, expires))).await.unwrap();
+            }
+            store.cache_feedback([2; 32], Feedback::Invalidated, None, true).await.unwrap();
+            store.purge(100, 0).await.unwrap();
+            store.flush().await.unwrap();
+        });
+        // The index itself, not only the entry rows, has let go of the removed ones.
+        let index_rowids = |store: &Arc<Store>| {
+            let query = bit_index::pack(&vectors::sign_bits(&[0.5f32; DIMS]));
+            store.vectors.nearest("part", &query, 100).len()
+        };
+        assert_eq!(index_rowids(&store), 2, "invalidated and expired vectors left the index");
+        assert_eq!(near(&store, &rt, 0, 100), ["question 1", "question 4"]);
+        drop(store);
+
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        store.wait_index_loaded();
+        assert_eq!(near(&store, &rt, 3, 100), ["question 1", "question 4"], "reloaded from cache_vectors");
+        rt.block_on(async {
+            store.cache_clear().await.unwrap();
+            store.flush().await.unwrap();
+        });
+        assert_eq!(index_rowids(&store), 0);
+    }
+
     #[test]
     fn committed_records_leave_the_journal_and_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
