@@ -67,8 +67,8 @@ pub fn run(args: EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<()> 
             break;
         }
     }
-    let embedder = embedder(&args, runtime)?;
-    let vectors = embed_all(embedder.as_ref(), &pairs)?;
+    let (embedder, at_once) = embedder(&args, runtime)?;
+    let vectors = embed_all(embedder.as_ref(), at_once, &pairs)?;
     let thresholds = if args.sweep.is_empty() { vec![args.threshold.unwrap_or(SemanticSettings::default().threshold)] } else { args.sweep.clone() };
     for threshold in thresholds {
         let settings = SemanticSettings { threshold };
@@ -103,11 +103,17 @@ pub fn run(args: EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<()> 
     Ok(())
 }
 
-/// The local model, or the remote one.
-fn embedder(args: &EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<Box<dyn Embedder>> {
+/// Texts a remote embedder is asked for at once: enough to hide the network's latency, few
+/// enough not to trip a hosted API's rate limits.
+const REMOTE_AT_ONCE: usize = 8;
+
+/// The local model, or the remote one, and how many texts to embed at once: the local model
+/// runs a text on one core, so one per core.
+fn embedder(args: &EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<(Box<dyn Embedder>, usize)> {
     let (Some(url), Some(model)) = (&args.embedder_url, &args.embedder_model) else {
         let dir = args.model_dir.as_deref().expect("clap requires --model-dir without --embedder-url");
-        return Ok(Box::new(MiniLm::load(dir)?));
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        return Ok((Box::new(MiniLm::load(dir)?), cores));
     };
     let key = match &args.embedder_key_env {
         Some(var) => Some(Secret::new(std::env::var(var).with_context(|| format!("--embedder-key-env: {var} is not set"))?)),
@@ -115,16 +121,15 @@ fn embedder(args: &EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<Bo
     };
     let _inside = runtime.enter();
     let provider = OpenAiCompatible::new("embedder".into(), url, key, None, reqwest::Client::new());
-    Ok(Box::new(Remote::new(std::sync::Arc::new(provider), model)))
+    Ok((Box::new(Remote::new(std::sync::Arc::new(provider), model)), REMOTE_AT_ONCE))
 }
 
-/// Embeds every distinct text once, on every core (candle runs one text on one core). Texts
-/// longer than the model reads get no vector, as in the live cache: they can only miss.
-fn embed_all<'p>(model: &dyn Embedder, pairs: &'p [Pair]) -> Result<HashMap<&'p str, Vec<f32>>> {
+/// Embeds every distinct text once, `workers` at a time. Texts longer than the model reads get
+/// no vector, as in the live cache: they can only miss.
+fn embed_all<'p>(model: &dyn Embedder, workers: usize, pairs: &'p [Pair]) -> Result<HashMap<&'p str, Vec<f32>>> {
     let mut texts: Vec<&str> = pairs.iter().flat_map(|p| [p.a.as_str(), p.b.as_str()]).collect();
     texts.sort_unstable();
     texts.dedup();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let done = std::sync::atomic::AtomicUsize::new(0);
     let total = texts.len();
     type Chunk<'t> = Result<Vec<(&'t str, Vec<f32>)>>;
