@@ -40,10 +40,11 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         .resolve(&params.model, &rt.prices)
         .map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
     let plan = CachePlan::new(&route.cache, &headers, &body, &route.identity);
-    let semantic = plan
-        .and(route.cache.semantic)
-        .zip(engine.semantic.embedder_name())
-        .and_then(|(settings, embedder)| SemanticQuery::from_request(&route.identity, &embedder, &body).map(|query| (settings, query)));
+    // The embedder's name is asked for only when the route would use it (not on every request).
+    let semantic = plan.and(route.cache.semantic).and_then(|settings| {
+        let embedder = engine.semantic.embedder_name()?;
+        SemanticQuery::from_request(&route.identity, &embedder, &body).map(|query| (settings, query))
+    });
     if params.stream {
         // Ask for usage even when the client did not, to price the call; the usage-only chunk
         // is withheld from clients that did not ask for it.
