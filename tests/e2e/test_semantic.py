@@ -259,3 +259,17 @@ def test_a_providers_embedding_model_can_do_the_embedding(sluice_factory, mock):
     assert mock.count("embed-hash") == 3
     bad = s.http().put("/api/config", json={"config": {**s.get("/api/config").json()["config"], "cache": {"embedder": "nowhere/x"}}})
     assert bad.status_code == 400 and "cache.embedder" in bad.text
+
+
+def test_a_no_cache_request_is_embedded_beside_its_upstream_call(sluice_factory, mock):
+    """`no-cache` skips the lookup, so the request need not wait for its vector: it goes upstream
+    at once and its answer is stored for rephrasings when the embedding arrives. The mock's
+    embedder answers after 300 ms; the chat request must reach the mock before that answer."""
+    s = sluice_factory('[cache]\nembedder = "mock/embed-hash-delay-300"\n')
+    fresh = ask(s, "mock/ok-sem-nc", QUESTION, seed=1, headers={"Cache-Control": "no-cache"})
+    assert fresh.headers["x-sluice-cache"] == "bypass" and content(fresh) == f"Echo: {QUESTION}"
+    events = mock.stats()["events"]
+    chat, embedded = events.index("chat ok-sem-nc"), events.index("embedded embed-hash-delay-300")
+    assert chat < embedded, events[chat - 1:]
+    settle(s)
+    assert ask(s, "mock/ok-sem-nc", QUESTION, seed=2).headers["x-sluice-cache"] == "hit-semantic", "stored with its vector"

@@ -5,8 +5,10 @@
 //! `cut-3` (stream 3 chunks, then drop the connection), `delay-50` (ms per chunk, or before a
 //! whole answer), `nousage`, `cached-40` (40 provider-cached prompt tokens), `tool` (answer
 //! with a tool call), `flaky-2` (the first 2 calls for this model fail with 503, or `flakystatus-N`). Anything else
-//! echoes the last user message. `/_mock/stats` reports counts; `/_mock/requests` the recent
-//! bodies and auth headers; `POST /_mock/reset` clears both.
+//! echoes the last user message. Embedding models take `delay-N` too (ms before the answer).
+//! `/_mock/stats` reports counts and the order of recent events (a chat request arrived, an
+//! embedding was answered); `/_mock/requests` the recent bodies and auth headers;
+//! `POST /_mock/reset` clears them.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -40,6 +42,9 @@ struct Counters {
     streams_cancelled: u64,
     streams_completed: u64,
     recent: Vec<Value>,
+    /// `chat <model>` when a chat request arrives, `embedded <model>` when an embedding is
+    /// answered: tells whether the gateway waited for one before sending the other.
+    events: Vec<String>,
 }
 
 struct Mock {
@@ -88,6 +93,13 @@ fn has(model: &str, word: &str) -> bool {
 }
 
 impl Mock {
+    fn event(&self, event: String) {
+        let mut c = self.counters.lock().unwrap();
+        c.events.push(event);
+        let excess = c.events.len().saturating_sub(self.keep);
+        c.events.drain(..excess);
+    }
+
     /// Records the call; returns an error response when auth fails.
     #[allow(clippy::result_large_err)] // a test double answers with whole responses
     fn admit(&self, headers: &HeaderMap, body: &Value) -> Result<u64, Response> {
@@ -137,6 +149,7 @@ async fn chat(State(mock): Shared, headers: HeaderMap, Json(body): Json<Value>) 
         Err(r) => return r,
     };
     let model = body.get("model").and_then(Value::as_str).unwrap_or("").to_owned();
+    mock.event(format!("chat {model}"));
     let failure = match (flag(&model, "status"), flag(&model, "flaky")) {
         (Some(code), _) => Some(code),
         (None, Some(k)) if count <= k => Some(flag(&model, "flakystatus").unwrap_or(503)),
@@ -263,6 +276,9 @@ async fn embeddings(State(mock): Shared, headers: HeaderMap, Json(body): Json<Va
         })
         .collect();
     let tokens: u64 = inputs.iter().map(|t| words(t)).sum();
+    let model = body["model"].as_str().unwrap_or("");
+    tokio::time::sleep(Duration::from_millis(flag(model, "delay").unwrap_or(0))).await;
+    mock.event(format!("embedded {model}"));
     Json(json!({"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})).into_response()
 }
 
@@ -275,7 +291,7 @@ async fn models(State(mock): Shared, headers: HeaderMap) -> Response {
 
 async fn stats(State(mock): Shared) -> Json<Value> {
     let c = mock.counters.lock().unwrap();
-    Json(json!({"requests": c.requests, "streams_cancelled": c.streams_cancelled, "streams_completed": c.streams_completed}))
+    Json(json!({"requests": c.requests, "streams_cancelled": c.streams_cancelled, "streams_completed": c.streams_completed, "events": c.events}))
 }
 
 async fn requests(State(mock): Shared) -> Json<Value> {

@@ -1,13 +1,14 @@
 //! One chat request in flight: what it asked for and how it ends (hit, answer, failure).
 
 use super::request::ChatParams;
+use super::semantic::PendingRow;
 use crate::cache::{CachePlan, CacheStatus};
 use crate::pricing::estimate_usage;
 use crate::providers::ProviderError;
 use crate::router::{Route, Target};
 use crate::server::error::provider_error;
 use crate::server::respond::{json_response, sluice_headers, sse_response, Money};
-use crate::store::{AttemptRecord, CacheInsert, RequestRecord, SemanticMatch, SemanticRow, StoredAnswer};
+use crate::store::{AttemptRecord, CacheInsert, RequestRecord, SemanticMatch, StoredAnswer};
 use crate::wire::{completion_to_chunks, sse_data, Usage, SSE_DONE};
 use crate::{Engine, Runtime};
 use axum::body::Body;
@@ -33,7 +34,7 @@ pub struct Call {
     /// Kept only when `log.store_bodies` is on.
     pub request_body: Option<String>,
     /// The question and its embedding, when the answer may also serve near-duplicates.
-    pub semantic: Option<SemanticRow>,
+    pub semantic: PendingRow,
 }
 
 /// Answers that end like this are complete and safe to replay.
@@ -117,8 +118,9 @@ impl Call {
         }
     }
 
-    pub fn cache_insert(&self, target: &Target, response: Bytes, chunks: Option<Vec<Bytes>>, usage: Usage) -> Option<CacheInsert> {
+    pub async fn cache_insert(&mut self, target: &Target, response: Bytes, chunks: Option<Vec<Bytes>>, usage: Usage) -> Option<CacheInsert> {
         let plan = self.plan.filter(|p| p.store)?;
+        let semantic = std::mem::replace(&mut self.semantic, PendingRow::None).resolve().await;
         Some(CacheInsert {
             key: plan.key,
             model_requested: self.params.model.clone(),
@@ -129,7 +131,7 @@ impl Call {
             usage,
             created_ms: self.ts_ms,
             expires_ms: plan.ttl.map(|t| self.ts_ms + t.as_millis() as i64),
-            semantic: self.semantic.clone(),
+            semantic,
         })
     }
 
@@ -163,14 +165,17 @@ impl Call {
         response
     }
 
-    pub async fn complete(self, target: Target, bytes: Bytes, attempts: Vec<AttemptRecord>) -> Response {
+    pub async fn complete(mut self, target: Target, bytes: Bytes, attempts: Vec<AttemptRecord>) -> Response {
         let cache = self.cache_status();
         let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
         let reported = parsed.as_ref().and_then(|v| v.get("usage")).and_then(Usage::from_json);
         let output = parsed.as_ref().map(output_text).unwrap_or_default();
         let (usage, estimated) = self.usage_or_estimate(reported, output).await;
         let (cost, saved) = self.account(&target, usage);
-        let insert = parsed.as_ref().filter(|v| cacheable_completion(v)).and_then(|_| self.cache_insert(&target, bytes.clone(), None, usage));
+        let insert = match parsed.as_ref().filter(|v| cacheable_completion(v)) {
+            Some(_) => self.cache_insert(&target, bytes.clone(), None, usage).await,
+            None => None,
+        };
         let mut record = self.record(cache, 200, Some(&target));
         record.usage = Some(usage);
         record.tokens_estimated = estimated;

@@ -63,7 +63,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         params,
         route,
         plan,
-        semantic: None,
+        semantic: semantic::PendingRow::None,
     };
     let lookup = call.plan.is_some_and(|p| p.lookup);
     if let Some(plan) = call.plan.filter(|_| lookup) {
@@ -74,7 +74,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
     if let Some((settings, query)) = semantic {
         match semantic::consult(&engine, settings, query, lookup, call.ts_ms, &call.id).await {
             semantic::Outcome::Hit(hit, matched) => return Ok(call.serve_hit(hit, Some(matched)).await),
-            semantic::Outcome::Miss(row) => call.semantic = row,
+            semantic::Outcome::Miss(pending) => call.semantic = pending,
         }
     }
     let mut attempts = Vec::new();

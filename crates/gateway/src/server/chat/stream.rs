@@ -49,7 +49,7 @@ pub fn respond(call: Call, target: Target, first: Option<Bytes>, rest: ChunkStre
     response
 }
 
-async fn pump(call: Call, target: Target, first: Option<Bytes>, rest: ChunkStream, attempts: Vec<AttemptRecord>, tx: mpsc::Sender<Result<Bytes, Infallible>>, ttft_ms: f64) {
+async fn pump(mut call: Call, target: Target, first: Option<Bytes>, rest: ChunkStream, attempts: Vec<AttemptRecord>, tx: mpsc::Sender<Result<Bytes, Infallible>>, ttft_ms: f64) {
     let mut upstream = futures::stream::iter(first.map(Ok)).chain(rest);
     let mut acc = ChunkAccumulator::default();
     let keep_chunks = call.plan.is_some_and(|p| p.store);
@@ -99,7 +99,7 @@ async fn pump(call: Call, target: Target, first: Option<Bytes>, rest: ChunkStrea
         record.response_body = Some(completion.to_string());
     }
     let insert = match &end {
-        End::Done if cacheable_completion(&completion) => call.cache_insert(&target, Bytes::from(completion.to_string()), Some(chunks), usage),
+        End::Done if cacheable_completion(&completion) => call.cache_insert(&target, Bytes::from(completion.to_string()), Some(chunks), usage).await,
         _ => None,
     };
     call.commit(record, insert).await;
