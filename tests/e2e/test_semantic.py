@@ -244,7 +244,9 @@ def test_texts_longer_than_the_model_reads_are_exact_only(semantic, mock):
     settle(s)
     other = ask(s, "mock/ok-sem-m", f"Summarize this: {report} Final note: the board rejected the plan.")
     assert other.headers["x-sluice-cache"] == "miss", "the texts differ only past the model's window"
-    assert s.get("/api/cache").json()["entries"][0]["question"] is None, "stored for identical requests only"
+    entries = s.get("/api/cache", params={"q": "quarterly report"}).json()["entries"]
+    assert len(entries) == 2 and not any(e["semantic"] for e in entries), "stored for identical requests only"
+    assert all(e["question"].startswith("Summarize this: The quarterly") and e["question"].endswith("…") for e in entries), "searchable, shown cut"
 
 
 def test_a_providers_embedding_model_can_do_the_embedding(sluice_factory, mock):

@@ -145,6 +145,8 @@ test.describe.serial("Sluice in a browser", () => {
     expect((await chat("How do I reverse a list in Python?")).cache).toBe("miss");
     await new Promise((ok) => setTimeout(ok, 300));
     expect((await chat("How can I reverse a list in Python?")).cache).toBe("hit-semantic");
+    // Past the model's window: stored for identical requests only, still listed and searchable.
+    expect((await chat(`Summarize: ${"The report covers revenue and costs. ".repeat(60)}`)).cache).toBe("miss");
 
     await page.getByRole("link", { name: "Cache" }).click();
     await expect(page.getByText("Rephrased questions are answered from the cache")).toBeVisible();
@@ -153,6 +155,11 @@ test.describe.serial("Sluice in a browser", () => {
     await expect(entries.filter({ hasText: "How do I reverse a list in Python?" })).toHaveCount(1);
     await page.getByLabel("Search questions").fill("python");
     await expect(entries).toHaveCount(1);
+    await expect(entries.locator(".badge", { hasText: "identical requests only" })).toHaveCount(0);
+    await page.getByLabel("Search questions").fill("report covers");
+    await expect(entries).toHaveCount(1);
+    await expect(entries.locator(".badge", { hasText: "identical requests only" })).toBeVisible();
+    await page.getByLabel("Search questions").fill("");
     await shot("cache");
     await page.getByLabel("Search questions").fill("nothing like this");
     await expect(page.getByText("No cached question matches.")).toBeVisible();

@@ -97,7 +97,10 @@ export interface CacheStatus {
 
 export interface CacheEntry {
   id: string;
+  /** The text it was embedded with, or (identical requests only) the last user turn. */
   question: string | null;
+  /** Whether rephrasings may be answered with it. */
+  semantic: boolean;
   model_requested: string;
   provider: string;
   model: string;

@@ -7,8 +7,11 @@ use serde::Serialize;
 pub struct CacheEntryRow {
     /// The entry's key in hex: the id the admin API takes.
     pub id: String,
-    /// The question a semantic entry answers; `None` for exact-only entries.
+    /// The question the entry answers: the text it was embedded with, or for an entry that
+    /// answers identical requests only, its last user turn (cut at 500 characters).
     pub question: Option<String>,
+    /// Whether rephrasings may be answered with it (it has a vector).
+    pub semantic: bool,
     pub model_requested: String,
     pub provider: String,
     pub model: String,
@@ -36,6 +39,7 @@ pub fn cache_entries(conn: &Connection, search: Option<&str>, limit: u32, now_ms
     let pattern = search.map(|s| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let mut stmt = conn.prepare_cached(
         "SELECT e.key, e.question, e.model_requested, e.provider, e.model, e.created_at, e.expires_at, e.hits, e.last_hit_at,
+            e.embedding IS NOT NULL,
             COALESCE((SELECT SUM(saved_usd) FROM requests WHERE cache = 'hit-exact' AND cache_key = e.key), 0)
               + COALESCE((SELECT SUM(saved_usd) FROM requests WHERE matched_key = e.key), 0)
          FROM cache_entries e
@@ -53,7 +57,8 @@ pub fn cache_entries(conn: &Connection, search: Option<&str>, limit: u32, now_ms
             expires_at: r.get(6)?,
             hits: r.get(7)?,
             last_hit_at: r.get(8)?,
-            saved_usd: r.get(9)?,
+            semantic: r.get(9)?,
+            saved_usd: r.get(10)?,
         })
     })?;
     rows.collect()

@@ -275,6 +275,7 @@ mod tests {
             usage: crate::wire::Usage::default(),
             created_ms: 1,
             expires_ms,
+            question: Some(format!("last turn {key}")),
             semantic: Some(SemanticRow { partition: "part".into(), question: format!("question {key}"), embedding }),
         }
     }
@@ -318,6 +319,29 @@ mod tests {
             store.flush().await.unwrap();
         });
         assert_eq!(index_rowids(&store), 0);
+    }
+
+    #[test]
+    fn every_entry_can_be_searched_and_an_embedded_one_keeps_the_question_it_was_embedded_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let exact_only = CacheInsert { semantic: None, ..semantic_entry(1, 0, None) };
+        // The same request stored again while the model is not ready: no new vector.
+        let embedded_then_exact = [semantic_entry(2, 1, None), CacheInsert { semantic: None, ..semantic_entry(2, 1, None) }];
+        rt.block_on(async {
+            store.log(record("r1"), Some(exact_only)).await.unwrap();
+            for (i, entry) in embedded_then_exact.into_iter().enumerate() {
+                store.log(record(&format!("r2-{i}")), Some(entry)).await.unwrap();
+            }
+            store.flush().await.unwrap();
+        });
+        let list = |search: &'static str| {
+            let rows = rt.block_on(store.read(move |c| cache_entries(c, Some(search), 10, 0))).unwrap();
+            rows.into_iter().map(|r| (r.question.unwrap_or_default(), r.semantic)).collect::<Vec<_>>()
+        };
+        assert_eq!(list("turn 1"), [("last turn 1".to_owned(), false)]);
+        assert_eq!(list("question 2"), [("question 2".to_owned(), true)]);
     }
 
     #[test]

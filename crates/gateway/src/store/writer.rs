@@ -71,6 +71,8 @@ pub struct CacheInsert {
     pub usage: Usage,
     pub created_ms: i64,
     pub expires_ms: Option<i64>,
+    /// The last user turn, for the Cache page; `semantic`'s question replaces it.
+    pub question: Option<String>,
     /// Set when the entry may also answer near-duplicates.
     pub semantic: Option<SemanticRow>,
 }
@@ -216,17 +218,20 @@ fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::R
                 serde_json::to_vec(&strings).expect("strings serialize")
             });
             // An upsert, not INSERT OR REPLACE: the rowid must stay, it names the entry's vector.
+            // An embedded entry keeps the question it was embedded with (the checks read it).
             tx.prepare_cached(
                 "INSERT INTO cache_entries (key, model_requested, provider, model, response, chunks, prompt_tokens,
-                    completion_tokens, cached_tokens, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                    completion_tokens, cached_tokens, created_at, expires_at, question)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (key) DO UPDATE SET model_requested = excluded.model_requested, provider = excluded.provider,
                     model = excluded.model, response = excluded.response, chunks = excluded.chunks,
                     prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
-                    cached_tokens = excluded.cached_tokens, created_at = excluded.created_at, expires_at = excluded.expires_at",
+                    cached_tokens = excluded.cached_tokens, created_at = excluded.created_at, expires_at = excluded.expires_at,
+                    question = CASE WHEN embedding IS NULL THEN excluded.question ELSE question END",
             )?
             .execute(params![
                 &e.key[..], e.model_requested, e.provider, e.model, &e.response[..], chunks, e.usage.prompt,
-                e.usage.completion, e.usage.cached, e.created_ms, e.expires_ms
+                e.usage.completion, e.usage.cached, e.created_ms, e.expires_ms, e.question
             ])?;
             if let Some(row) = &e.semantic {
                 changes.push(vectors::insert(tx, &e.key, row)?);

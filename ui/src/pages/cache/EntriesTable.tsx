@@ -18,7 +18,10 @@ export function EntriesTable({ entries, onInvalidate, busy }: { entries: CacheEn
       <tbody>
         {entries.map((e) => (
           <tr key={e.id}>
-            <td className="question">{e.question ?? <span className="muted">identical requests only</span>}</td>
+            <td className="question">
+              <span className="text" title={e.question ?? undefined}>{e.question}</span>
+              {!e.semantic && <span className="badge muted" title="Not embedded: only the identical request is answered with it">identical requests only</span>}
+            </td>
             <td title={`${e.provider}/${e.model}`}>{e.model_requested}</td>
             <td className="num">{formatCount(e.hits)}</td>
             <td className="num">{formatUsd(e.saved_usd)}</td>

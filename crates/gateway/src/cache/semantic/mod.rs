@@ -10,7 +10,7 @@ mod query;
 mod words;
 
 pub use decide::{best_match, decide, verify, Refusal, SemanticSettings, CANDIDATES, DEFAULT_THRESHOLD};
-pub use query::SemanticQuery;
+pub use query::{shown_question, SemanticQuery};
 
 use crate::embed::{download, Embedder, MiniLm};
 use crate::store::{Candidate, Feedback, Store};

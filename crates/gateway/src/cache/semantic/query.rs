@@ -52,6 +52,26 @@ impl SemanticQuery {
     }
 }
 
+/// Longest question kept for an entry that is not embedded: enough to recognise and search it.
+const SHOWN_CHARS: usize = 500;
+
+/// The last user turn's text parts, for the Cache page to show and search: every entry has one
+/// (a semantic entry's is then replaced by the text it was embedded with), even where the
+/// semantic cache stays out — tool conversations, images, texts past the model's window.
+pub fn shown_question(body: &Map<String, Value>) -> Option<String> {
+    let last = body.get("messages")?.as_array()?.iter().rev().find(|m| role(m) == "user")?;
+    let text = match last.get("content")? {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Array(parts) => parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n").trim().to_owned(),
+        _ => return None,
+    };
+    match text.char_indices().nth(SHOWN_CHARS) {
+        _ if text.is_empty() => None,
+        Some((cut, _)) => Some(format!("{}…", &text[..cut])),
+        None => Some(text),
+    }
+}
+
 fn role(m: &Value) -> &str {
     m.get("role").and_then(Value::as_str).unwrap_or("")
 }
@@ -123,5 +143,17 @@ mod tests {
         assert!(query(json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "x"}}]}]})).is_none());
         assert!(query(json!({"messages": [{"role": "assistant", "content": "hi"}]})).is_none());
         assert_eq!(query(json!({"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}]})).unwrap().text, "a\nb");
+    }
+
+    #[test]
+    fn every_entry_shows_its_last_user_turn_even_where_semantic_caching_stays_out() {
+        let shown = |v: Value| shown_question(v.as_object().unwrap());
+        let tools = json!({"messages": [{"role": "user", "content": "weather?"}, {"role": "assistant", "tool_calls": []}, {"role": "tool", "content": "x"}]});
+        assert_eq!(shown(tools).as_deref(), Some("weather?"));
+        let image = json!({"messages": [{"role": "user", "content": [{"type": "text", "text": " What is this? "}, {"type": "image_url", "image_url": {"url": "x"}}]}]});
+        assert_eq!(shown(image).as_deref(), Some("What is this?"));
+        let long = shown(json!({"messages": [{"role": "user", "content": "é".repeat(600)}]})).unwrap();
+        assert_eq!(long.chars().count(), SHOWN_CHARS + 1, "cut on a character boundary, with an ellipsis");
+        assert_eq!(shown(json!({"messages": [{"role": "system", "content": "hi"}]})), None);
     }
 }

@@ -35,6 +35,8 @@ pub struct Call {
     pub request_body: Option<String>,
     /// The question and its embedding, when the answer may also serve near-duplicates.
     pub semantic: PendingRow,
+    /// The last user turn, for the Cache page (when the answer is stored).
+    pub question: Option<String>,
 }
 
 /// Answers that end like this are complete and safe to replay.
@@ -131,6 +133,7 @@ impl Call {
             usage,
             created_ms: self.ts_ms,
             expires_ms: plan.ttl.map(|t| self.ts_ms + t.as_millis() as i64),
+            question: self.question.take(),
             semantic,
         })
     }
