@@ -7,8 +7,9 @@
 //! from that crate, which compiles every model candle knows.
 
 use candle_core::safetensors::MmapedSafetensors;
-use candle_core::{CpuStorage, CustomOp1, Device, Layout, Module, Result, Shape, Tensor, D};
-use candle_nn::{Linear, VarBuilder};
+use super::dense::Linear;
+use candle_core::{CpuStorage, CustomOp1, Device, Layout, Result, Shape, Tensor, D};
+use candle_nn::VarBuilder;
 use serde::Deserialize;
 
 /// The fields of a BERT `config.json` this encoder reads.
@@ -61,8 +62,14 @@ pub struct Encoder {
     heads: usize,
 }
 
+/// A linear layer's weight (`outputs × inputs`) and bias.
+fn weights(vb: VarBuilder, inputs: usize, outputs: usize) -> Result<(Tensor, Tensor)> {
+    Ok((vb.get((outputs, inputs), "weight")?, vb.get(outputs, "bias")?))
+}
+
 fn linear(vb: VarBuilder, inputs: usize, outputs: usize) -> Result<Linear> {
-    Ok(Linear::new(vb.get((outputs, inputs), "weight")?, Some(vb.get(outputs, "bias")?)))
+    let (weight, bias) = weights(vb, inputs, outputs)?;
+    Linear::new(weight, bias)
 }
 
 /// The word-embedding table, left in the memory-mapped weights file: it is 43 % of
@@ -109,13 +116,12 @@ impl Encoder {
         for i in 0..config.num_hidden_layers {
             let vb = vb.pp(format!("encoder.layer.{i}"));
             let attention = vb.pp("attention.self");
-            let [q, k, v] = ["query", "key", "value"].map(|name| linear(attention.pp(name), hidden, hidden));
-            let (q, k, v) = (q?, k?, v?);
-            let bias = |l: &Linear| l.bias().cloned().expect("loaded with a bias");
-            let weight = Tensor::cat(&[(q.weight() * scale)?, k.weight().clone(), v.weight().clone()], 0)?;
-            let bias = Tensor::cat(&[(bias(&q) * scale)?, bias(&k), bias(&v)], 0)?;
+            let [q, k, v] = ["query", "key", "value"].map(|name| weights(attention.pp(name), hidden, hidden));
+            let ((q_weight, q_bias), (k_weight, k_bias), (v_weight, v_bias)) = (q?, k?, v?);
+            let weight = Tensor::cat(&[(q_weight * scale)?, k_weight, v_weight], 0)?;
+            let bias = Tensor::cat(&[(q_bias * scale)?, k_bias, v_bias], 0)?;
             layers.push(Layer {
-                qkv: Linear::new(weight, Some(bias)),
+                qkv: Linear::new(weight, bias)?,
                 attention_out: linear(vb.pp("attention.output.dense"), hidden, hidden)?,
                 attention_norm: Norm::load(vb.pp("attention.output.LayerNorm"), config)?,
                 up: linear(vb.pp("intermediate.dense"), hidden, config.intermediate_size)?,

@@ -4,6 +4,7 @@
 //! padding a 24-token query to 128 costs ~3× the time for the same vector.
 
 mod bert;
+mod dense;
 pub mod download;
 mod remote;
 
