@@ -20,8 +20,9 @@ impl Linear {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
             let (outputs, inputs) = weight.dims2()?;
-            if outputs % COLUMNS == 0 {
-                return Ok(Linear::Packed(Packed::new(&weight.flatten_all()?.to_vec1()?, bias.to_vec1()?, inputs, outputs)));
+            let (storage, layout) = weight.storage_and_layout();
+            if let (candle_core::Storage::Cpu(CpuStorage::F32(values)), Some((start, end)), 0) = (&*storage, layout.contiguous_offsets(), outputs % COLUMNS) {
+                return Ok(Linear::Packed(Packed::new(&values[start..end], bias.to_vec1()?, inputs, outputs)));
             }
         }
         Ok(Linear::Plain(candle_nn::Linear::new(weight, Some(bias))))
