@@ -7,9 +7,12 @@
 //! 16 per input — and a block of up to 6 token rows × 16 columns accumulates in 12 vector
 //! registers across the whole input. Elsewhere candle's matmul does the work.
 
-use candle_core::{CpuStorage, CustomOp1, Layout, Module, Result, Shape, Tensor};
+use candle_core::{Module, Result, Tensor};
+#[cfg(target_arch = "x86_64")]
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 
 pub enum Linear {
+    #[cfg(target_arch = "x86_64")]
     Packed(Packed),
     Plain(candle_nn::Linear),
 }
@@ -30,6 +33,7 @@ impl Linear {
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         match self {
+            #[cfg(target_arch = "x86_64")]
             Linear::Packed(packed) => x.apply_op1_no_bwd(packed),
             Linear::Plain(linear) => linear.forward(x),
         }
@@ -37,10 +41,13 @@ impl Linear {
 }
 
 /// Output columns per panel: two 8-lane AVX vectors.
+#[cfg(target_arch = "x86_64")]
 const COLUMNS: usize = 16;
 /// Token rows per block: 6 × 2 accumulators leave 4 of the 16 AVX registers for the operands.
+#[cfg(target_arch = "x86_64")]
 const ROWS: usize = 6;
 
+#[cfg(target_arch = "x86_64")]
 pub struct Packed {
     /// Panel `p` holds `W[16p..16p+16][k]` for every input `k`, input-major.
     panels: Vec<f32>,
@@ -49,6 +56,7 @@ pub struct Packed {
     outputs: usize,
 }
 
+#[cfg(target_arch = "x86_64")]
 impl Packed {
     fn new(weight: &[f32], bias: Vec<f32>, inputs: usize, outputs: usize) -> Packed {
         let mut panels = Vec::with_capacity(weight.len());
@@ -61,7 +69,6 @@ impl Packed {
     }
 
     /// `x` is `rows × inputs`, row-major; returns `rows × outputs`.
-    #[cfg(target_arch = "x86_64")]
     fn forward(&self, x: &[f32]) -> Vec<f32> {
         use rayon::prelude::*;
         let rows = x.len() / self.inputs;
@@ -83,13 +90,9 @@ impl Packed {
         }
         out
     }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    fn forward(&self, _: &[f32]) -> Vec<f32> {
-        unreachable!("weights are packed only for x86-64's AVX2")
-    }
 }
 
+#[cfg(target_arch = "x86_64")]
 impl CustomOp1 for Packed {
     fn name(&self) -> &'static str {
         "packed-linear"
