@@ -2,10 +2,12 @@
 //!
 //! A question is a few dozen tokens, so each product has few rows and the weights dominate:
 //! gemm (candle's matmul) re-packs all of them on every call, which cost more than the
-//! arithmetic (docs/semantic-cache.md, "Embedding"). On x86-64 with AVX2 and FMA the weights are
+//! arithmetic (docs/semantic-cache.md, "Embedding"). On x86-64 with AVX2 the weights are
 //! therefore stored the way an AVX2 kernel reads them — panels of 16 output columns, one row of
 //! 16 per input — and a block of up to 6 token rows × 16 columns accumulates in 12 vector
-//! registers across the whole input. Elsewhere candle's matmul does the work.
+//! registers across the whole input. They are kept as f16, converted to f32 as they are read
+//! (F16C): half the memory (21 MB instead of 42), no slower, and the vectors stay within cosine
+//! 0.9999996 of sentence-transformers' (f32: 0.99999994). Elsewhere candle's matmul does the work.
 
 use candle_core::{Module, Result, Tensor};
 #[cfg(target_arch = "x86_64")]
@@ -21,7 +23,7 @@ impl Linear {
     /// `weight` is `outputs × inputs` (PyTorch's layout), `bias` has `outputs` values.
     pub fn new(weight: Tensor, bias: Tensor) -> Result<Linear> {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        if is_packed() {
             let (outputs, inputs) = weight.dims2()?;
             let (storage, layout) = weight.storage_and_layout();
             if let (candle_core::Storage::Cpu(CpuStorage::F32(values)), Some((start, end)), 0) = (&*storage, layout.contiguous_offsets(), outputs % COLUMNS) {
@@ -40,6 +42,12 @@ impl Linear {
     }
 }
 
+/// Whether this CPU runs the packed kernel (every x86-64 CPU with AVX2 since 2013 has FMA and F16C).
+#[cfg(target_arch = "x86_64")]
+fn is_packed() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("f16c")
+}
+
 /// Output columns per panel: two 8-lane AVX vectors.
 #[cfg(target_arch = "x86_64")]
 const COLUMNS: usize = 16;
@@ -49,8 +57,8 @@ const ROWS: usize = 6;
 
 #[cfg(target_arch = "x86_64")]
 pub struct Packed {
-    /// Panel `p` holds `W[16p..16p+16][k]` for every input `k`, input-major.
-    panels: Vec<f32>,
+    /// Panel `p` holds `W[16p..16p+16][k]` for every input `k`, input-major, as f16.
+    panels: Vec<half::f16>,
     bias: Vec<f32>,
     inputs: usize,
     outputs: usize,
@@ -62,7 +70,7 @@ impl Packed {
         let mut panels = Vec::with_capacity(weight.len());
         for panel in 0..outputs / COLUMNS {
             for k in 0..inputs {
-                panels.extend((0..COLUMNS).map(|j| weight[(panel * COLUMNS + j) * inputs + k]));
+                panels.extend((0..COLUMNS).map(|j| half::f16::from_f32(weight[(panel * COLUMNS + j) * inputs + k])));
             }
         }
         Packed { panels, bias, inputs, outputs }
@@ -115,8 +123,8 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     /// Up to 6 token rows of `x` against one panel: `out` gets their 16 columns each.
-    #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn block(x: &[f32], panel: &[f32], bias: &[f32], out: &mut [f32]) {
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn block(x: &[f32], panel: &[half::f16], bias: &[f32], out: &mut [f32]) {
         match out.len() / COLUMNS {
             6 => rows::<6>(x, panel, bias, out),
             5 => rows::<5>(x, panel, bias, out),
@@ -127,8 +135,8 @@ mod avx2 {
         }
     }
 
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn rows<const B: usize>(x: &[f32], panel: &[f32], bias: &[f32], out: &mut [f32]) {
+    #[target_feature(enable = "avx2,fma,f16c")]
+    unsafe fn rows<const B: usize>(x: &[f32], panel: &[half::f16], bias: &[f32], out: &mut [f32]) {
         const { assert!(B <= ROWS) };
         let inputs = panel.len() / COLUMNS;
         assert!(x.len() == B * inputs && out.len() == B * COLUMNS && bias.len() == COLUMNS);
@@ -136,7 +144,8 @@ mod avx2 {
         let (x, w) = (x.as_ptr(), panel.as_ptr());
         for k in 0..inputs {
             // SAFETY (all pointer reads): k < inputs, r < B, and the lengths are asserted above.
-            let (w_low, w_high) = unsafe { (_mm256_loadu_ps(w.add(k * COLUMNS)), _mm256_loadu_ps(w.add(k * COLUMNS + 8))) };
+            let (w_low, w_high) = unsafe { (_mm_loadu_si128(w.add(k * COLUMNS).cast()), _mm_loadu_si128(w.add(k * COLUMNS + 8).cast())) };
+            let (w_low, w_high) = (_mm256_cvtph_ps(w_low), _mm256_cvtph_ps(w_high));
             for r in 0..B {
                 let a = _mm256_set1_ps(unsafe { *x.add(r * inputs + k) });
                 low[r] = _mm256_fmadd_ps(a, w_low, low[r]);
@@ -161,18 +170,24 @@ mod tests {
 
     #[test]
     fn matches_a_plain_product_for_every_row_count() {
+        // Packed weights are kept in f16; the plain product uses the same rounded weights then.
+        #[cfg(target_arch = "x86_64")]
+        let packed = is_packed();
+        #[cfg(not(target_arch = "x86_64"))]
+        let packed = false;
+        let stored = |w: f32| if packed { half::f16::from_f32(w).to_f32() } else { w };
         let (inputs, outputs) = (40, 32);
         let weight: Vec<f32> = (0..inputs * outputs).map(|i| ((i * 7919 % 997) as f32 / 997.0) - 0.5).collect();
         let bias: Vec<f32> = (0..outputs).map(|j| j as f32 / 10.0).collect();
         let layer = Linear::new(Tensor::from_vec(weight.clone(), (outputs, inputs), &Device::Cpu).unwrap(), Tensor::new(bias.as_slice(), &Device::Cpu).unwrap()).unwrap();
         #[cfg(target_arch = "x86_64")]
-        assert_eq!(matches!(layer, Linear::Packed(_)), std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"));
+        assert_eq!(matches!(layer, Linear::Packed(_)), packed);
         for rows in 1..=13 {
             let x: Vec<f32> = (0..rows * inputs).map(|i| ((i * 104_729 % 991) as f32 / 991.0) - 0.5).collect();
             let got: Vec<f32> = layer.forward(&Tensor::from_vec(x.clone(), (rows, inputs), &Device::Cpu).unwrap()).unwrap().flatten_all().unwrap().to_vec1().unwrap();
             for r in 0..rows {
                 for j in 0..outputs {
-                    let want: f32 = bias[j] + (0..inputs).map(|k| x[r * inputs + k] * weight[j * inputs + k]).sum::<f32>();
+                    let want: f32 = bias[j] + (0..inputs).map(|k| x[r * inputs + k] * stored(weight[j * inputs + k])).sum::<f32>();
                     assert!((got[r * outputs + j] - want).abs() < 1e-4, "rows {rows}, [{r}][{j}]: {} vs {want}", got[r * outputs + j]);
                 }
             }
