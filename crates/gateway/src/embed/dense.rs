@@ -23,7 +23,7 @@ impl Linear {
     /// `weight` is `outputs × inputs` (PyTorch's layout), `bias` has `outputs` values.
     pub fn new(weight: Tensor, bias: Tensor) -> Result<Linear> {
         #[cfg(target_arch = "x86_64")]
-        if is_packed() {
+        if packed_kernel_runs_here() {
             let (outputs, inputs) = weight.dims2()?;
             let (storage, layout) = weight.storage_and_layout();
             if let (candle_core::Storage::Cpu(CpuStorage::F32(values)), Some((start, end)), 0) = (&*storage, layout.contiguous_offsets(), outputs % COLUMNS) {
@@ -42,9 +42,10 @@ impl Linear {
     }
 }
 
-/// Whether this CPU runs the packed kernel (every x86-64 CPU with AVX2 since 2013 has FMA and F16C).
+/// Whether this CPU has what the packed kernel needs (x86-64 CPUs with AVX2 also have FMA and
+/// F16C; the check is for the odd one out).
 #[cfg(target_arch = "x86_64")]
-fn is_packed() -> bool {
+fn packed_kernel_runs_here() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("f16c")
 }
 
@@ -172,7 +173,7 @@ mod tests {
     fn matches_a_plain_product_for_every_row_count() {
         // Packed weights are kept in f16; the plain product uses the same rounded weights then.
         #[cfg(target_arch = "x86_64")]
-        let packed = is_packed();
+        let packed = packed_kernel_runs_here();
         #[cfg(not(target_arch = "x86_64"))]
         let packed = false;
         let stored = |w: f32| if packed { half::f16::from_f32(w).to_f32() } else { w };
