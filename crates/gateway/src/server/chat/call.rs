@@ -2,6 +2,7 @@
 
 use super::request::ChatParams;
 use super::semantic::PendingRow;
+use crate::cache::semantic::shown_question;
 use crate::cache::{CachePlan, CacheStatus};
 use crate::pricing::estimate_usage;
 use crate::providers::ProviderError;
@@ -35,8 +36,6 @@ pub struct Call {
     pub request_body: Option<String>,
     /// The question and its embedding, when the answer may also serve near-duplicates.
     pub semantic: PendingRow,
-    /// The last user turn, for the Cache page (when the answer is stored).
-    pub question: Option<String>,
 }
 
 /// Answers that end like this are complete and safe to replay.
@@ -133,7 +132,7 @@ impl Call {
             usage,
             created_ms: self.ts_ms,
             expires_ms: plan.ttl.map(|t| self.ts_ms + t.as_millis() as i64),
-            question: self.question.take(),
+            question: shown_question(&self.body),
             semantic,
         })
     }

@@ -9,7 +9,7 @@ mod stream;
 use super::body::{parse_object, read_body};
 use super::error::ApiError;
 use super::respond::new_request_id;
-use crate::cache::semantic::{shown_question, SemanticQuery};
+use crate::cache::semantic::SemanticQuery;
 use crate::cache::CachePlan;
 use crate::router::{call_chat, Answer, Served};
 use crate::Engine;
@@ -64,7 +64,6 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         route,
         plan,
         semantic: semantic::PendingRow::None,
-        question: plan.filter(|p| p.store).and_then(|_| shown_question(&body)),
     };
     let lookup = call.plan.is_some_and(|p| p.lookup);
     if let Some(plan) = call.plan.filter(|_| lookup) {
