@@ -5,7 +5,8 @@
 //! words in memory takes a fraction of that (docs/semantic-cache.md), for ~85 bytes per entry.
 //! `cache_vectors` stays the durable copy, written in the same transaction as its entry; this
 //! index is loaded from it in the background when the store opens (sqlite-vec reads a row at
-//! a time: ~0.6 s at 100k entries, 6–7 s at 1M) and follows the writer's commits. Between a
+//! a time: ~0.6 s at 100k entries, 6–7 s at 1M; searches ask sqlite-vec meanwhile) and
+//! follows the writer's commits. Between a
 //! commit and its index update a search may still return a rowid whose entry is gone, so its
 //! results are candidates: the entry rows decide.
 
@@ -175,11 +176,11 @@ impl SharedIndex {
         }
     }
 
-    /// `BitIndex::nearest`; nothing while loading.
-    pub fn nearest(&self, partition: &str, query: &Bits, k: usize) -> Vec<i64> {
+    /// `BitIndex::nearest`, or `None` while loading.
+    pub fn nearest(&self, partition: &str, query: &Bits, k: usize) -> Option<Vec<i64>> {
         match &*self.state.read().expect("vector index lock") {
-            State::Loading(_) => Vec::new(),
-            State::Ready(index) => index.nearest(partition, query, k),
+            State::Loading(_) => None,
+            State::Ready(index) => Some(index.nearest(partition, query, k)),
         }
     }
 }
@@ -257,17 +258,17 @@ mod tests {
         let shared = SharedIndex::loading();
         shared.apply(vec![Change::Insert { rowid: 2, partition: "p".into(), bits: bits(20) }, Change::Remove(1)]);
         shared.apply(vec![Change::Insert { rowid: 3, partition: "p".into(), bits: bits(3) }]);
-        assert!(shared.nearest("p", &bits(3), 5).is_empty(), "nothing is found while loading");
+        assert_eq!(shared.nearest("p", &bits(3), 5), None, "the caller must search elsewhere while loading");
         let mut copy = BitIndex::default();
         insert(&mut copy, 1, "p", bits(1));
         insert(&mut copy, 2, "p", bits(2));
         shared.loaded(copy);
         shared.wait_loaded();
-        let mut found = shared.nearest("p", &bits(3), 5);
+        let mut found = shared.nearest("p", &bits(3), 5).unwrap();
         found.sort();
         assert_eq!(found, [2, 3]);
-        assert_eq!(shared.nearest("p", &bits(20), 1), [2], "the moved vector, not the stale one");
+        assert_eq!(shared.nearest("p", &bits(20), 1), Some(vec![2]), "the moved vector, not the stale one");
         shared.apply(vec![Change::Clear]);
-        assert!(shared.nearest("p", &bits(3), 5).is_empty());
+        assert_eq!(shared.nearest("p", &bits(3), 5), Some(vec![]));
     }
 }

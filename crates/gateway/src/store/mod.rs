@@ -20,7 +20,7 @@ pub use entries::{cache_counts, cache_entries, cache_entry_exists, parse_entry_i
 pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, stats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
 pub use usage::{totals, usage, DayUsage, ModelUsage, Totals, UsageReport, UsageTotals};
 pub use schema::load_vector_extension;
-pub use vectors::{insert as insert_vector, Candidate, SemanticRow, DIMS};
+pub use vectors::{insert as insert_vector, search as search_vectors, sign_bits, Candidate, SemanticRow, DIMS};
 pub use writer::{AttemptRecord, CacheInsert, Feedback, RequestRecord, SemanticMatch};
 
 use bit_index::{BitIndex, SharedIndex};
@@ -137,14 +137,17 @@ impl Store {
     pub async fn nearest(self: &Arc<Self>, partition: String, query: Vec<f32>, now_ms: i64) -> Result<Vec<Candidate>, StoreError> {
         let store = self.clone();
         self.read(move |conn| {
-            let bits = bit_index::pack(&vectors::sign_bits(&query));
-            let rowids = store.vectors.nearest(&partition, &bits, vectors::PREFILTER);
+            let bits = vectors::sign_bits(&query);
+            let rowids = match store.vectors.nearest(&partition, &bit_index::pack(&bits), vectors::PREFILTER) {
+                Some(rowids) => rowids,
+                None => vectors::search(conn, &partition, &bits)?,
+            };
             vectors::candidates(conn, rowids, now_ms)
         })
         .await
     }
 
-    /// Blocks until the semantic search index is loaded (searches find nothing before).
+    /// Blocks until the semantic search index is loaded (searches ask sqlite-vec before).
     pub fn wait_index_loaded(&self) {
         self.vectors.wait_loaded();
     }
@@ -305,7 +308,7 @@ mod tests {
         // The index itself, not only the entry rows, has let go of the removed ones.
         let index_rowids = |store: &Arc<Store>| {
             let query = bit_index::pack(&vectors::sign_bits(&[0.5f32; DIMS]));
-            store.vectors.nearest("part", &query, 100).len()
+            store.vectors.nearest("part", &query, 100).expect("the index is loaded").len()
         };
         assert_eq!(index_rowids(&store), 2, "invalidated and expired vectors left the index");
         assert_eq!(near(&store, &rt, 0, 100), ["question 1", "question 4"]);
@@ -319,6 +322,36 @@ mod tests {
             store.flush().await.unwrap();
         });
         assert_eq!(index_rowids(&store), 0);
+    }
+
+    #[test]
+    fn sqlite_vec_finds_what_the_index_finds_for_searches_while_it_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        // Entry i differs from the query in its first i signs: one nearest set, no ties.
+        let entry = |i: usize, partition: &str| {
+            let mut e = semantic_entry(i as u8, 0, None);
+            let embedding = (0..DIMS).map(|d| if d < i { -0.1 } else { 0.1 }).collect();
+            e.semantic = Some(SemanticRow { partition: partition.into(), question: format!("q{i}"), embedding });
+            e
+        };
+        rt.block_on(async {
+            for i in 0..vectors::PREFILTER + 8 {
+                store.log(record(&format!("r{i}")), Some(entry(i, "part"))).await.unwrap();
+            }
+            store.log(record("other"), Some(entry(200, "other"))).await.unwrap();
+            store.flush().await.unwrap();
+        });
+        store.wait_index_loaded();
+        let bits = vectors::sign_bits(&[0.1f32; DIMS]);
+        let mut from_index = store.vectors.nearest("part", &bit_index::pack(&bits), vectors::PREFILTER).unwrap();
+        let mut from_sqlite = rt.block_on(store.read(move |conn| vectors::search(conn, "part", &bits))).unwrap();
+        from_index.sort();
+        from_sqlite.sort();
+        assert_eq!(from_index.len(), vectors::PREFILTER);
+        assert_eq!(from_sqlite, from_index);
+        assert!(from_sqlite.iter().all(|&rowid| rowid <= vectors::PREFILTER as i64), "the nearest of partition \"part\" only: {from_sqlite:?}");
     }
 
     #[test]

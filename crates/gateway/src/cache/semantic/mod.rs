@@ -110,8 +110,6 @@ impl SemanticCache {
             let started = Instant::now();
             match MiniLm::load(&dir) {
                 Ok(model) => {
-                    // "Ready" promises searches: a large cache's index may still be loading.
-                    this.store.wait_index_loaded();
                     *this.embedder.write().expect("embedder lock") = Some(Arc::new(model));
                     tracing::info!(dir = %dir.display(), ms = started.elapsed().as_millis() as u64, "embedding model ready; semantic caching on");
                     this.set_status(ModelStatus::Ready { dir });
