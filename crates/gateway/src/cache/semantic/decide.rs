@@ -60,59 +60,67 @@ pub fn best_match<'a>(settings: &SemanticSettings, query: &str, query_vec: &[f32
     nearest.into_iter().take(CANDIDATES).find(|(_, _, text, v)| decide(settings, text, v, query, query_vec).is_ok()).map(|(_, i, _, _)| i)
 }
 
-/// Pulls out the parts of a question that must match exactly.
-type Extract = fn(&str) -> BTreeSet<String>;
+/// Whether two questions differ in one kind of detail.
+type Differ = fn(&str, &str) -> bool;
 
 /// The checks that do not need embeddings.
 pub fn verify(a: &str, b: &str) -> Result<(), Refusal> {
+    // A phone's typographic apostrophe ("don’t") must read like a typed one, or the negation in
+    // it goes unseen.
+    let (a, b) = (a.replace(['’', '‘'], "'"), b.replace(['’', '‘'], "'"));
     // Names need the writer's capitals; everything else compares lowercase.
-    if super::words::names_differ(a, b) {
+    if super::words::names_differ(&a, &b) {
         return Err(Refusal::Names);
     }
     let (a, b) = (a.to_lowercase(), b.to_lowercase());
     if super::words::opposites(&a, &b) {
         return Err(Refusal::Opposites);
     }
-    let checks: [(Refusal, Extract); 5] = [
-        (Refusal::Numbers, numbers),
-        (Refusal::Quoted, quoted),
-        (Refusal::Urls, urls),
-        (Refusal::Identifiers, identifiers),
-        (Refusal::Time, time_words),
+    let checks: [(Refusal, Differ); 7] = [
+        (Refusal::Numbers, |a, b| numbers(a) != numbers(b)),
+        (Refusal::Quoted, |a, b| quote_missing(a, b) || quote_missing(b, a)),
+        (Refusal::Urls, |a, b| urls(a) != urls(b)),
+        (Refusal::Identifiers, |a, b| identifiers(a) != identifiers(b)),
+        (Refusal::Time, |a, b| time_words(a) != time_words(b)),
+        (Refusal::Direction, reversed),
+        (Refusal::Negation, |a, b| negations(a) % 2 != negations(b) % 2),
     ];
-    for (refusal, extract) in checks {
-        if extract(&a) != extract(&b) {
-            return Err(refusal);
-        }
+    match checks.into_iter().find(|(_, differ)| differ(&a, &b)) {
+        Some((refusal, _)) => Err(refusal),
+        None => Ok(()),
     }
-    if reversed(&a, &b) {
-        return Err(Refusal::Direction);
-    }
-    if negations(&a) % 2 != negations(&b) % 2 {
-        return Err(Refusal::Negation);
-    }
-    Ok(())
 }
 
+/// Words, without a possessive ("year's" is "year").
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '_' || c == '.' || c == '-')).map(|w| w.trim_matches(|c| c == '.' || c == '-' || c == '\'')).filter(|w| !w.is_empty())
+    text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '_' || c == '.' || c == '-'))
+        .map(|w| w.trim_matches(|c| c == '.' || c == '-' || c == '\''))
+        .map(|w| w.strip_suffix("'s").unwrap_or(w))
+        .filter(|w| !w.is_empty())
 }
 
-/// Numbers, with spelled-out small ones, so "3" and "three" agree.
+/// Numbers, with spelled-out ones, so "3" and "three" (and "two-step" and "2 steps") agree.
+/// One is left out: "one" and "1" are far more often a pronoun, an article or a list marker
+/// ("how can one…", "in one go", "1) first…") than a count that matters, and a question that
+/// swaps 1 for another number still differs by the other.
 fn numbers(text: &str) -> BTreeSet<String> {
     const SPELLED: &[&str] = &["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "thousand", "million", "billion", "half", "twice", "double"];
-    words(text)
-        .filter_map(|w| {
-            if w.chars().any(|c| c.is_ascii_digit()) {
-                Some(w.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect::<String>().trim_end_matches(".0").to_owned())
-            } else {
-                SPELLED.iter().position(|s| *s == w).map(|i| match i {
-                    0..=12 => i.to_string(),
-                    _ => w.to_owned(),
-                })
+    let mut out = BTreeSet::new();
+    for word in words(text) {
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            out.insert(word.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect::<String>().trim_end_matches(".0").to_owned());
+            continue;
+        }
+        for part in word.split('-') {
+            // "thousands" is "thousand": an order of magnitude either way.
+            let part = part.strip_suffix('s').filter(|p| matches!(*p, "hundred" | "thousand" | "million" | "billion")).unwrap_or(part);
+            if let Some(i) = SPELLED.iter().position(|s| *s == part) {
+                out.insert(if i <= 12 { i.to_string() } else { part.to_owned() });
             }
-        })
-        .collect()
+        }
+    }
+    out.remove("1");
+    out
 }
 
 fn quoted(text: &str) -> BTreeSet<String> {
@@ -130,6 +138,12 @@ fn quoted(text: &str) -> BTreeSet<String> {
     out
 }
 
+/// Whether a string `a` quotes is missing from `b`: quoting a word for emphasis ("what does
+/// "intelligent" mean") changes nothing, dropping or changing what is quoted does.
+fn quote_missing(a: &str, b: &str) -> bool {
+    quoted(a).iter().any(|q| !b.contains(q.as_str()))
+}
+
 fn urls(text: &str) -> BTreeSet<String> {
     text.split_whitespace().filter(|w| w.contains("://") || w.starts_with("www.")).map(|w| w.trim_end_matches(|c: char| ".,;:!?)".contains(c)).to_owned()).collect()
 }
@@ -138,18 +152,40 @@ fn urls(text: &str) -> BTreeSet<String> {
 /// the original casing would be better; lowercased text keeps `_`, `.` and `()` signals).
 fn identifiers(text: &str) -> BTreeSet<String> {
     text.split(|c: char| c.is_whitespace() || ",;:!?\"'`".contains(c))
-        .map(|w| w.trim_end_matches('.'))
+        .map(unbracketed)
         .filter(|w| {
-            let inner_dot = w.trim_matches('.').contains('.') && !w.chars().all(|c| c.is_ascii_digit() || c == '.');
+            // Not versions ("v2.10.0": the numbers check reads them) or abbreviations ("e.g.").
+            let version = w.trim_start_matches('v').chars().all(|c| c.is_ascii_digit() || c == '.');
+            let abbreviation = w.split('.').all(|part| part.chars().count() <= 1);
+            let inner_dot = w.trim_matches('.').contains('.') && !version && !abbreviation;
             (w.contains('_') || w.contains("()") || w.contains("::") || inner_dot) && w.chars().any(char::is_alphabetic)
         })
         .map(str::to_owned)
         .collect()
 }
 
+/// A word without the brackets of an aside ("(e.g.", "etc.)") or a closing dot, keeping a
+/// call's "()".
+fn unbracketed(word: &str) -> &str {
+    let word = word.trim_start_matches('(');
+    word.strip_suffix(')').filter(|w| !w.ends_with('(')).unwrap_or(word).trim_end_matches('.')
+}
+
 fn negations(text: &str) -> usize {
     const NEGATIONS: &[&str] = &["not", "no", "never", "without", "cannot", "nobody", "nothing", "neither", "nor", "none"];
-    words(text).filter(|w| NEGATIONS.contains(w) || w.ends_with("n't")).count()
+    // Contractions typed without their apostrophe.
+    const BARE: &[&str] = &["dont", "doesnt", "didnt", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "isnt", "arent", "wasnt", "werent", "havent", "hasnt", "hadnt"];
+    // An answer's opening "No," replies; it does not negate what follows.
+    let text = text.trim_start().strip_prefix("no,").unwrap_or(text);
+    let words: Vec<&str> = words(text).collect();
+    let negates = |i: usize| {
+        let w = words[i];
+        // "whether or not", "why or why not": an alternative, not a negation.
+        let alternative = w == "not" && words[i.saturating_sub(2)..i].contains(&"or");
+        let negation = NEGATIONS.contains(&w) || BARE.contains(&w) || w.ends_with("n't");
+        negation && !alternative
+    };
+    (0..words.len()).filter(|&i| negates(i)).count()
 }
 
 /// Ordered (source, destination) pairs from "from X to Y" and "X to Y" with X and Y single
@@ -183,15 +219,19 @@ fn comparison_reversed(a: &str, b: &str) -> bool {
     x != y && words(a).any(|w| w == y) && words(b).any(|w| w == x)
 }
 
+/// Words that place a question in time. Present-time words ("now", "today", "currently") are
+/// left out: a question without a time word asks about the present too, so they never tell two
+/// questions apart; "yesterday" against either still does.
 fn time_words(text: &str) -> BTreeSet<String> {
     const TIME: &[&str] = &[
         // Not "this", "may", "march", "before", "after": far more often a determiner, a verb
         // or a preposition than a time.
-        "today", "yesterday", "tomorrow", "tonight", "now", "current", "currently", "latest", "recent", "last", "next", "ago",
+        "yesterday", "tomorrow", "tonight", "latest", "recent", "last", "next", "ago",
         "morning", "evening", "week", "month", "year", "weekend", "monday", "tuesday", "wednesday", "thursday", "friday",
         "saturday", "sunday", "january", "february", "april", "june", "july", "august", "september", "october", "november", "december",
     ];
-    words(text).filter(|w| TIME.contains(w)).map(str::to_owned).collect()
+    // "the latest" and "the most recent" ask for the same thing.
+    words(text).filter(|w| TIME.contains(w)).map(|w| if w == "recent" { "latest" } else { w }).map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -208,6 +248,11 @@ mod tests {
         assert_eq!(verify("What does `os.path.join` do?", "What does `os.path.split` do?"), Err(Refusal::Quoted));
         assert_eq!(verify("Summarize https://a.com/x", "Summarize https://a.com/y"), Err(Refusal::Urls));
         assert_eq!(verify("Why does my_func fail?", "Why does other_func fail?"), Err(Refusal::Identifiers));
+        assert_eq!(verify("Why don’t cats purr?", "Why do cats purr?"), Err(Refusal::Negation), "a typographic apostrophe");
+        assert_eq!(verify("Why dont cats purr?", "Why do cats purr?"), Err(Refusal::Negation), "a contraction typed without its apostrophe");
+        assert_eq!(verify("Is it safe to travel to Peru now?", "Was it safe to travel to Peru last year?"), Err(Refusal::Time));
+        assert_eq!(verify("Which is better, one GPU or two?", "Which is better, one GPU or three?"), Err(Refusal::Numbers));
+        assert_eq!(verify("What does the word \"cache\" mean?", "What does the word \"cash\" mean?"), Err(Refusal::Quoted));
     }
 
     #[test]
@@ -215,5 +260,16 @@ mod tests {
         assert_eq!(verify("How do I reverse a list in Python?", "How can I reverse a Python list?"), Ok(()));
         assert_eq!(verify("Split a bill 3 ways", "split the bill three ways"), Ok(()));
         assert_eq!(verify("What's the capital of France?", "What is the capital city of France?"), Ok(()));
+        assert_eq!(verify("How can one make money online?", "How do you make money online?"), Ok(()), "one is a pronoun");
+        assert_eq!(verify("It works in two steps: 1) download, 2) prepare.", "It is a two-step process: download, then prepare."), Ok(()));
+        assert_eq!(verify("How do I load several thousand files?", "How do I load thousands of files?"), Ok(()));
+        assert_eq!(verify("Why don’t people answer my questions?", "Why don't people answer my questions?"), Ok(()));
+        assert_eq!(verify("How do I know whether or not she likes me?", "How do I know if she likes me?"), Ok(()));
+        assert_eq!(verify("No, LOAD_HU doesn't exist in v2.10.0.", "LOAD_HU is not available in version 2.10.0."), Ok(()));
+        assert_eq!(verify("What does it mean to be \"intelligent\"?", "What does it mean to be intelligent?"), Ok(()), "quotes for emphasis");
+        assert_eq!(verify("Each split (e.g. train) is a folder.", "Each split (train, test, etc.) is a folder."), Ok(()));
+        assert_eq!(verify("What is the current state of the economy?", "What is the state of the economy now?"), Ok(()));
+        assert_eq!(verify("What is the latest version of Rust?", "What is the most recent version of Rust?"), Ok(()));
+        assert_eq!(verify("What is your New Year’s resolution?", "What is your new year resolution?"), Ok(()));
     }
 }
