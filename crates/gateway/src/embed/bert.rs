@@ -7,6 +7,7 @@
 //! from that crate, which compiles every model candle knows.
 
 use candle_core::safetensors::MmapedSafetensors;
+use super::attention::Attention;
 use super::dense::Linear;
 use candle_core::{CpuStorage, CustomOp1, Device, Layout, Result, Shape, Tensor, D};
 use candle_nn::VarBuilder;
@@ -142,17 +143,11 @@ impl Encoder {
 
     /// The mean of the last layer's token vectors for `ids` (one text, every token real).
     pub fn mean_pooled(&self, ids: &[u32]) -> Result<Tensor> {
-        let n = ids.len();
-        let hidden = self.words.hidden;
-        let head_size = hidden / self.heads;
-        let x = (self.words.rows(ids)? + self.positions.narrow(0, 0, n)?)?.broadcast_add(&self.token_type)?;
+        let x = (self.words.rows(ids)? + self.positions.narrow(0, 0, ids.len())?)?.broadcast_add(&self.token_type)?;
         let mut x = self.norm.forward(&x)?;
+        let attention = Attention { heads: self.heads };
         for layer in &self.layers {
-            // (tokens, 3·hidden) → (3, heads, tokens, head_size)
-            let qkv = layer.qkv.forward(&x)?.reshape((n, 3, self.heads, head_size))?.permute((1, 2, 0, 3))?.contiguous()?;
-            let (q, k, v) = (qkv.get(0)?, qkv.get(1)?, qkv.get(2)?);
-            let attention = candle_nn::ops::softmax_last_dim(&q.matmul(&k.t()?)?)?;
-            let context = attention.matmul(&v)?.transpose(0, 1)?.reshape((n, hidden))?;
+            let context = layer.qkv.forward(&x)?.apply_op1_no_bwd(&attention)?;
             x = layer.attention_norm.forward(&(layer.attention_out.forward(&context)? + &x)?)?;
             let up = layer.up.forward(&x)?.apply_op1_no_bwd(&Gelu)?;
             x = layer.norm.forward(&(layer.down.forward(&up)? + &x)?)?;

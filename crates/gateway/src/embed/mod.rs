@@ -3,6 +3,7 @@
 //! tokens, L2 normalisation). Tokens are not padded to the tokenizer file's fixed length:
 //! padding a 24-token query to 128 costs ~3× the time for the same vector.
 
+mod attention;
 mod bert;
 mod dense;
 pub mod download;
