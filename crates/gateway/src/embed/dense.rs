@@ -13,31 +13,39 @@ use candle_core::{Module, Result, Tensor};
 #[cfg(target_arch = "x86_64")]
 use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
 
+/// What a layer applies to each of its outputs.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Activation {
+    None,
+    Gelu,
+}
+
 pub enum Linear {
     #[cfg(target_arch = "x86_64")]
     Packed(Packed),
-    Plain(candle_nn::Linear),
+    Plain(candle_nn::Linear, Activation),
 }
 
 impl Linear {
     /// `weight` is `outputs × inputs` (PyTorch's layout), `bias` has `outputs` values.
-    pub fn new(weight: Tensor, bias: Tensor) -> Result<Linear> {
+    pub fn new(weight: Tensor, bias: Tensor, activation: Activation) -> Result<Linear> {
         #[cfg(target_arch = "x86_64")]
         if packed_kernel_runs_here() {
             let (outputs, inputs) = weight.dims2()?;
             let (storage, layout) = weight.storage_and_layout();
             if let (candle_core::Storage::Cpu(CpuStorage::F32(values)), Some((start, end)), 0) = (&*storage, layout.contiguous_offsets(), outputs % COLUMNS) {
-                return Ok(Linear::Packed(Packed::new(&values[start..end], bias.to_vec1()?, inputs, outputs)));
+                return Ok(Linear::Packed(Packed::new(&values[start..end], bias.to_vec1()?, inputs, outputs, activation)));
             }
         }
-        Ok(Linear::Plain(candle_nn::Linear::new(weight, Some(bias))))
+        Ok(Linear::Plain(candle_nn::Linear::new(weight, Some(bias)), activation))
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         match self {
             #[cfg(target_arch = "x86_64")]
             Linear::Packed(packed) => x.apply_op1_no_bwd(packed),
-            Linear::Plain(linear) => linear.forward(x),
+            Linear::Plain(linear, Activation::None) => linear.forward(x),
+            Linear::Plain(linear, Activation::Gelu) => linear.forward(x)?.apply_op1_no_bwd(&super::gelu::Gelu),
         }
     }
 }
@@ -63,18 +71,20 @@ pub struct Packed {
     bias: Vec<f32>,
     inputs: usize,
     outputs: usize,
+    /// Applied to each block as it is computed, on the thread that computed it.
+    activation: Activation,
 }
 
 #[cfg(target_arch = "x86_64")]
 impl Packed {
-    fn new(weight: &[f32], bias: Vec<f32>, inputs: usize, outputs: usize) -> Packed {
+    fn new(weight: &[f32], bias: Vec<f32>, inputs: usize, outputs: usize, activation: Activation) -> Packed {
         let mut panels = Vec::with_capacity(weight.len());
         for panel in 0..outputs / COLUMNS {
             for k in 0..inputs {
                 panels.extend((0..COLUMNS).map(|j| half::f16::from_f32(weight[(panel * COLUMNS + j) * inputs + k])));
             }
         }
-        Packed { panels, bias, inputs, outputs }
+        Packed { panels, bias, inputs, outputs, activation }
     }
 
     /// `x` is `rows × inputs`, row-major; returns `rows × outputs`.
@@ -89,6 +99,9 @@ impl Packed {
             for (x, out) in x.chunks(ROWS * self.inputs).zip(out.chunks_mut(ROWS * COLUMNS)) {
                 // SAFETY: `Linear::new` packs only when the CPU has AVX2 and FMA.
                 unsafe { avx2::block(x, panel, bias, out) }
+                if self.activation == Activation::Gelu {
+                    out.iter_mut().for_each(|v| *v = super::gelu::gelu(*v));
+                }
             }
         });
         let mut out = vec![0.0f32; rows * self.outputs];
@@ -170,7 +183,7 @@ mod tests {
     use candle_core::Device;
 
     #[test]
-    fn matches_a_plain_product_for_every_row_count() {
+    fn matches_a_plain_product_for_every_row_count_with_and_without_gelu() {
         // Packed weights are kept in f16; the plain product uses the same rounded weights then.
         #[cfg(target_arch = "x86_64")]
         let packed = packed_kernel_runs_here();
@@ -180,16 +193,19 @@ mod tests {
         let (inputs, outputs) = (40, 32);
         let weight: Vec<f32> = (0..inputs * outputs).map(|i| ((i * 7919 % 997) as f32 / 997.0) - 0.5).collect();
         let bias: Vec<f32> = (0..outputs).map(|j| j as f32 / 10.0).collect();
-        let layer = Linear::new(Tensor::from_vec(weight.clone(), (outputs, inputs), &Device::Cpu).unwrap(), Tensor::new(bias.as_slice(), &Device::Cpu).unwrap()).unwrap();
-        #[cfg(target_arch = "x86_64")]
-        assert_eq!(matches!(layer, Linear::Packed(_)), packed);
-        for rows in 1..=13 {
-            let x: Vec<f32> = (0..rows * inputs).map(|i| ((i * 104_729 % 991) as f32 / 991.0) - 0.5).collect();
-            let got: Vec<f32> = layer.forward(&Tensor::from_vec(x.clone(), (rows, inputs), &Device::Cpu).unwrap()).unwrap().flatten_all().unwrap().to_vec1().unwrap();
-            for r in 0..rows {
-                for j in 0..outputs {
-                    let want: f32 = bias[j] + (0..inputs).map(|k| x[r * inputs + k] * stored(weight[j * inputs + k])).sum::<f32>();
-                    assert!((got[r * outputs + j] - want).abs() < 1e-4, "rows {rows}, [{r}][{j}]: {} vs {want}", got[r * outputs + j]);
+        for activation in [Activation::None, Activation::Gelu] {
+            let layer = Linear::new(Tensor::from_vec(weight.clone(), (outputs, inputs), &Device::Cpu).unwrap(), Tensor::new(bias.as_slice(), &Device::Cpu).unwrap(), activation).unwrap();
+            #[cfg(target_arch = "x86_64")]
+            assert_eq!(matches!(layer, Linear::Packed(_)), packed);
+            let then = |v: f32| if activation == Activation::Gelu { super::super::gelu::gelu(v) } else { v };
+            for rows in 1..=13 {
+                let x: Vec<f32> = (0..rows * inputs).map(|i| ((i * 104_729 % 991) as f32 / 991.0) - 0.5).collect();
+                let got: Vec<f32> = layer.forward(&Tensor::from_vec(x.clone(), (rows, inputs), &Device::Cpu).unwrap()).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+                for r in 0..rows {
+                    for j in 0..outputs {
+                        let want = then(bias[j] + (0..inputs).map(|k| x[r * inputs + k] * stored(weight[j * inputs + k])).sum::<f32>());
+                        assert!((got[r * outputs + j] - want).abs() < 1e-4, "rows {rows}, [{r}][{j}]: {} vs {want}", got[r * outputs + j]);
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@ mod attention;
 mod bert;
 mod dense;
 pub mod download;
+mod gelu;
 mod remote;
 
 pub use remote::Remote;
