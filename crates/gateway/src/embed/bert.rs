@@ -48,6 +48,7 @@ struct Layer {
     qkv: Linear,
     attention_out: Linear,
     attention_norm: Norm,
+    /// Applies GELU to its outputs.
     up: Linear,
     down: Linear,
     norm: Norm,

@@ -6,9 +6,8 @@
 //! `cache_vectors` stays the durable copy, written in the same transaction as its entry; this
 //! index is loaded from it in the background when the store opens (sqlite-vec reads a row at
 //! a time: ~0.6 s at 100k entries, 6–7 s at 1M; searches ask sqlite-vec meanwhile) and
-//! follows the writer's commits. Between a
-//! commit and its index update a search may still return a rowid whose entry is gone, so its
-//! results are candidates: the entry rows decide.
+//! follows the writer's commits. Between a commit and its index update a search may still
+//! return a rowid whose entry is gone, so its results are candidates: the entry rows decide.
 
 use super::vectors::DIMS;
 use rusqlite::Connection;
