@@ -4,7 +4,7 @@
 // tests/e2e, else target/debug.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -67,6 +67,7 @@ export async function startSluice({ model = true, env = {} }: { model?: boolean;
         await exited;
       }
     }
+    rmSync(dir, { recursive: true, force: true });
   };
   return { url, token, dataDir, mockUrl, stop };
 }
