@@ -1,4 +1,4 @@
-//! The encoder's linear layers, `x · Wᵀ + b`, with the weights packed once at load.
+//! The encoder's linear layers, `x · Wᵀ + b`, with an activation applied as they go.
 //!
 //! A question is a few dozen tokens, so each product has few rows and the weights dominate:
 //! gemm (candle's matmul) re-packs all of them on every call, which cost more than the
@@ -7,11 +7,10 @@
 //! 16 per input — and a block of up to 6 token rows × 16 columns accumulates in 12 vector
 //! registers across the whole input. They are kept as f16, converted to f32 as they are read
 //! (F16C): half the memory (21 MB instead of 42), no slower, and the vectors stay within cosine
-//! 0.9999996 of sentence-transformers' (f32: 0.99999994). Elsewhere candle's matmul does the work.
+//! 0.9999996 of sentence-transformers' (f32: 0.99999994). Elsewhere gemm does the product,
+//! called directly: candle's matmul would parse `/proc/cpuinfo` on every call to count cores.
 
-use candle_core::{Module, Result, Tensor};
-#[cfg(target_arch = "x86_64")]
-use candle_core::{CpuStorage, CustomOp1, Layout, Shape};
+use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor};
 
 /// What a layer applies to each of its outputs.
 #[derive(Clone, Copy, PartialEq)]
@@ -20,33 +19,116 @@ pub enum Activation {
     Gelu,
 }
 
-pub enum Linear {
+pub struct Linear {
+    weights: Weights,
+    bias: Vec<f32>,
+    inputs: usize,
+    outputs: usize,
+    activation: Activation,
+}
+
+enum Weights {
+    /// Panel `p` holds `W[16p..16p+16][k]` for every input `k`, input-major, as f16.
     #[cfg(target_arch = "x86_64")]
-    Packed(Packed),
-    Plain(candle_nn::Linear, Activation),
+    Packed(Vec<half::f16>),
+    /// `outputs × inputs` as loaded (PyTorch's layout), for gemm.
+    Plain(Tensor),
 }
 
 impl Linear {
     /// `weight` is `outputs × inputs` (PyTorch's layout), `bias` has `outputs` values.
     pub fn new(weight: Tensor, bias: Tensor, activation: Activation) -> Result<Linear> {
+        let (outputs, inputs) = weight.dims2()?;
         #[cfg(target_arch = "x86_64")]
-        if packed_kernel_runs_here() {
-            let (outputs, inputs) = weight.dims2()?;
-            let (storage, layout) = weight.storage_and_layout();
-            if let (candle_core::Storage::Cpu(CpuStorage::F32(values)), Some((start, end)), 0) = (&*storage, layout.contiguous_offsets(), outputs % COLUMNS) {
-                return Ok(Linear::Packed(Packed::new(&values[start..end], bias.to_vec1()?, inputs, outputs, activation)));
-            }
-        }
-        Ok(Linear::Plain(candle_nn::Linear::new(weight, Some(bias)), activation))
+        let weights = if packed_kernel_runs_here() && outputs % COLUMNS == 0 {
+            Weights::Packed(with_values(&weight, |w| pack(w, inputs, outputs))?)
+        } else {
+            Weights::Plain(weight)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let weights = Weights::Plain(weight);
+        Ok(Linear { weights, bias: bias.to_vec1()?, inputs, outputs, activation })
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        match self {
+        x.apply_op1_no_bwd(self)
+    }
+
+    /// `x` is `rows × inputs`, row-major; returns `rows × outputs`.
+    fn compute(&self, x: &[f32]) -> Result<Vec<f32>> {
+        match &self.weights {
             #[cfg(target_arch = "x86_64")]
-            Linear::Packed(packed) => x.apply_op1_no_bwd(packed),
-            Linear::Plain(linear, Activation::None) => linear.forward(x),
-            Linear::Plain(linear, Activation::Gelu) => linear.forward(x)?.apply_op1_no_bwd(&super::gelu::Gelu),
+            Weights::Packed(panels) => Ok(self.packed(panels, x)),
+            Weights::Plain(weight) => with_values(weight, |w| self.plain(w, x)),
         }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn packed(&self, panels: &[half::f16], x: &[f32]) -> Vec<f32> {
+        use rayon::prelude::*;
+        let rows = x.len() / self.inputs;
+        // Each panel's results go to their own slice (panel-major), so threads share nothing.
+        let mut by_panel = vec![0.0f32; rows * self.outputs];
+        by_panel.par_chunks_mut(rows * COLUMNS).enumerate().for_each(|(p, out)| {
+            let panel = &panels[p * self.inputs * COLUMNS..(p + 1) * self.inputs * COLUMNS];
+            let bias = &self.bias[p * COLUMNS..(p + 1) * COLUMNS];
+            for (x, out) in x.chunks(ROWS * self.inputs).zip(out.chunks_mut(ROWS * COLUMNS)) {
+                // SAFETY: `Linear::new` packs only when the CPU has AVX2, FMA and F16C.
+                unsafe { avx2::block(x, panel, bias, out) }
+                self.activate(out);
+            }
+        });
+        let mut out = vec![0.0f32; rows * self.outputs];
+        for (p, panel) in by_panel.chunks_exact(rows * COLUMNS).enumerate() {
+            for (r, values) in panel.chunks_exact(COLUMNS).enumerate() {
+                out[r * self.outputs + p * COLUMNS..][..COLUMNS].copy_from_slice(values);
+            }
+        }
+        out
+    }
+
+    fn plain(&self, weight: &[f32], x: &[f32]) -> Vec<f32> {
+        let rows = x.len() / self.inputs;
+        let mut out: Vec<f32> = self.bias.iter().copied().cycle().take(rows * self.outputs).collect();
+        // SAFETY: `out` is rows × outputs, `x` rows × inputs and `weight` outputs × inputs, all
+        // row-major; Wᵀ is read from `weight` with its strides swapped.
+        unsafe {
+            gemm::gemm(rows, self.outputs, self.inputs, out.as_mut_ptr(), 1, self.outputs as isize, true, x.as_ptr(), 1, self.inputs as isize, weight.as_ptr(), self.inputs as isize, 1, 1.0, 1.0, false, false, false, gemm::Parallelism::Rayon(rayon::current_num_threads()));
+        }
+        self.activate(&mut out);
+        out
+    }
+
+    fn activate(&self, values: &mut [f32]) {
+        if self.activation == Activation::Gelu {
+            values.iter_mut().for_each(|v| *v = super::gelu::gelu(*v));
+        }
+    }
+}
+
+impl CustomOp1 for Linear {
+    fn name(&self) -> &'static str {
+        "linear"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (CpuStorage::F32(values), Some((start, end)), &[rows, inputs]) = (storage, layout.contiguous_offsets(), layout.dims()) else {
+            candle_core::bail!("linear: expects a contiguous 2-d f32 tensor");
+        };
+        if inputs != self.inputs {
+            candle_core::bail!("linear: {inputs} inputs given, {} expected", self.inputs);
+        }
+        Ok((CpuStorage::F32(self.compute(&values[start..end])?), Shape::from((rows, self.outputs))))
+    }
+}
+
+/// Runs `f` on a tensor's f32 values where they lie, without a copy: loading must not leave
+/// copies of the weights behind (docs/semantic-cache.md, "Memory").
+fn with_values<T>(tensor: &Tensor, f: impl FnOnce(&[f32]) -> T) -> Result<T> {
+    let (storage, layout) = tensor.storage_and_layout();
+    match (&*storage, layout.contiguous_offsets()) {
+        (Storage::Cpu(CpuStorage::F32(values)), Some((start, end))) => Ok(f(&values[start..end])),
+        _ => candle_core::bail!("linear: expects contiguous f32 weights on the CPU"),
     }
 }
 
@@ -65,70 +147,14 @@ const COLUMNS: usize = 16;
 const ROWS: usize = 6;
 
 #[cfg(target_arch = "x86_64")]
-pub struct Packed {
-    /// Panel `p` holds `W[16p..16p+16][k]` for every input `k`, input-major, as f16.
-    panels: Vec<half::f16>,
-    bias: Vec<f32>,
-    inputs: usize,
-    outputs: usize,
-    /// Applied to each block as it is computed, on the thread that computed it.
-    activation: Activation,
-}
-
-#[cfg(target_arch = "x86_64")]
-impl Packed {
-    fn new(weight: &[f32], bias: Vec<f32>, inputs: usize, outputs: usize, activation: Activation) -> Packed {
-        let mut panels = Vec::with_capacity(weight.len());
-        for panel in 0..outputs / COLUMNS {
-            for k in 0..inputs {
-                panels.extend((0..COLUMNS).map(|j| half::f16::from_f32(weight[(panel * COLUMNS + j) * inputs + k])));
-            }
+fn pack(weight: &[f32], inputs: usize, outputs: usize) -> Vec<half::f16> {
+    let mut panels = Vec::with_capacity(weight.len());
+    for panel in 0..outputs / COLUMNS {
+        for k in 0..inputs {
+            panels.extend((0..COLUMNS).map(|j| half::f16::from_f32(weight[(panel * COLUMNS + j) * inputs + k])));
         }
-        Packed { panels, bias, inputs, outputs, activation }
     }
-
-    /// `x` is `rows × inputs`, row-major; returns `rows × outputs`.
-    fn forward(&self, x: &[f32]) -> Vec<f32> {
-        use rayon::prelude::*;
-        let rows = x.len() / self.inputs;
-        // Each panel's results go to their own slice (panel-major), so threads share nothing.
-        let mut by_panel = vec![0.0f32; rows * self.outputs];
-        by_panel.par_chunks_mut(rows * COLUMNS).enumerate().for_each(|(p, out)| {
-            let panel = &self.panels[p * self.inputs * COLUMNS..(p + 1) * self.inputs * COLUMNS];
-            let bias = &self.bias[p * COLUMNS..(p + 1) * COLUMNS];
-            for (x, out) in x.chunks(ROWS * self.inputs).zip(out.chunks_mut(ROWS * COLUMNS)) {
-                // SAFETY: `Linear::new` packs only when the CPU has AVX2 and FMA.
-                unsafe { avx2::block(x, panel, bias, out) }
-                if self.activation == Activation::Gelu {
-                    out.iter_mut().for_each(|v| *v = super::gelu::gelu(*v));
-                }
-            }
-        });
-        let mut out = vec![0.0f32; rows * self.outputs];
-        for (p, panel) in by_panel.chunks_exact(rows * COLUMNS).enumerate() {
-            for (r, values) in panel.chunks_exact(COLUMNS).enumerate() {
-                out[r * self.outputs + p * COLUMNS..][..COLUMNS].copy_from_slice(values);
-            }
-        }
-        out
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-impl CustomOp1 for Packed {
-    fn name(&self) -> &'static str {
-        "packed-linear"
-    }
-
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (CpuStorage::F32(values), Some((start, end)), &[rows, inputs]) = (storage, layout.contiguous_offsets(), layout.dims()) else {
-            candle_core::bail!("packed-linear: expects a contiguous 2-d f32 tensor");
-        };
-        if inputs != self.inputs {
-            candle_core::bail!("packed-linear: {inputs} inputs given, {} expected", self.inputs);
-        }
-        Ok((CpuStorage::F32(self.forward(&values[start..end])), Shape::from((rows, self.outputs))))
-    }
+    panels
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -182,29 +208,34 @@ mod tests {
     use super::*;
     use candle_core::Device;
 
+    /// Both kernels this CPU can run, against a plain product of the weights each one stores.
     #[test]
     fn matches_a_plain_product_for_every_row_count_with_and_without_gelu() {
-        // Packed weights are kept in f16; the plain product uses the same rounded weights then.
-        #[cfg(target_arch = "x86_64")]
-        let packed = packed_kernel_runs_here();
-        #[cfg(not(target_arch = "x86_64"))]
-        let packed = false;
-        let stored = |w: f32| if packed { half::f16::from_f32(w).to_f32() } else { w };
         let (inputs, outputs) = (40, 32);
         let weight: Vec<f32> = (0..inputs * outputs).map(|i| ((i * 7919 % 997) as f32 / 997.0) - 0.5).collect();
         let bias: Vec<f32> = (0..outputs).map(|j| j as f32 / 10.0).collect();
+        let tensor = |values: &[f32], shape: (usize, usize)| Tensor::from_vec(values.to_vec(), shape, &Device::Cpu).unwrap();
         for activation in [Activation::None, Activation::Gelu] {
-            let layer = Linear::new(Tensor::from_vec(weight.clone(), (outputs, inputs), &Device::Cpu).unwrap(), Tensor::new(bias.as_slice(), &Device::Cpu).unwrap(), activation).unwrap();
+            let chosen = Linear::new(tensor(&weight, (outputs, inputs)), Tensor::new(bias.as_slice(), &Device::Cpu).unwrap(), activation).unwrap();
+            let plain = Linear { weights: Weights::Plain(tensor(&weight, (outputs, inputs))), bias: bias.clone(), inputs, outputs, activation };
             #[cfg(target_arch = "x86_64")]
-            assert_eq!(matches!(layer, Linear::Packed(_)), packed);
-            let then = |v: f32| if activation == Activation::Gelu { super::super::gelu::gelu(v) } else { v };
-            for rows in 1..=13 {
-                let x: Vec<f32> = (0..rows * inputs).map(|i| ((i * 104_729 % 991) as f32 / 991.0) - 0.5).collect();
-                let got: Vec<f32> = layer.forward(&Tensor::from_vec(x.clone(), (rows, inputs), &Device::Cpu).unwrap()).unwrap().flatten_all().unwrap().to_vec1().unwrap();
-                for r in 0..rows {
-                    for j in 0..outputs {
-                        let want = then(bias[j] + (0..inputs).map(|k| x[r * inputs + k] * stored(weight[j * inputs + k])).sum::<f32>());
-                        assert!((got[r * outputs + j] - want).abs() < 1e-4, "rows {rows}, [{r}][{j}]: {} vs {want}", got[r * outputs + j]);
+            assert_eq!(matches!(chosen.weights, Weights::Packed(_)), packed_kernel_runs_here(), "the packed kernel is used where it runs");
+            for layer in [&chosen, &plain] {
+                // Packed weights are kept in f16; the reference uses the same rounded weights then.
+                let stored = |w: f32| match layer.weights {
+                    #[cfg(target_arch = "x86_64")]
+                    Weights::Packed(_) => half::f16::from_f32(w).to_f32(),
+                    Weights::Plain(_) => w,
+                };
+                let then = |v: f32| if activation == Activation::Gelu { crate::embed::gelu::gelu(v) } else { v };
+                for rows in 1..=13 {
+                    let x: Vec<f32> = (0..rows * inputs).map(|i| ((i * 104_729 % 991) as f32 / 991.0) - 0.5).collect();
+                    let got: Vec<f32> = layer.forward(&tensor(&x, (rows, inputs))).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+                    for r in 0..rows {
+                        for j in 0..outputs {
+                            let want = then(bias[j] + (0..inputs).map(|k| x[r * inputs + k] * stored(weight[j * inputs + k])).sum::<f32>());
+                            assert!((got[r * outputs + j] - want).abs() < 1e-4, "rows {rows}, [{r}][{j}]: {} vs {want}", got[r * outputs + j]);
+                        }
                     }
                 }
             }

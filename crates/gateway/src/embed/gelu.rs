@@ -1,7 +1,5 @@
 //! GELU, the activation of BERT's feed-forward layers.
 
-use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape};
-
 /// GELU with erf from Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7): several times faster
 /// than libm's erf, and as exact as f32 vectors need.
 pub fn gelu(x: f32) -> f32 {
@@ -11,22 +9,6 @@ pub fn gelu(x: f32) -> f32 {
     let poly = t * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152_1 + t * 1.061_405_4))));
     let erf = (1.0 - poly * (-a * a).exp()).copysign(z);
     0.5 * x * (1.0 + erf)
-}
-
-/// `gelu` on every value of a tensor, for layers that do not apply it as they compute.
-pub struct Gelu;
-
-impl CustomOp1 for Gelu {
-    fn name(&self) -> &'static str {
-        "gelu-erf"
-    }
-
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (CpuStorage::F32(values), Some((start, end))) = (storage, layout.contiguous_offsets()) else {
-            candle_core::bail!("gelu: expects a contiguous f32 tensor");
-        };
-        Ok((CpuStorage::F32(values[start..end].iter().map(|&x| gelu(x)).collect()), layout.shape().clone()))
-    }
 }
 
 #[cfg(test)]
