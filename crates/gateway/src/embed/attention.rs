@@ -21,13 +21,11 @@ impl CustomOp1 for Attention {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (CpuStorage::F32(values), Some((start, end)), &[tokens, width]) = (storage, layout.contiguous_offsets(), layout.dims()) else {
-            candle_core::bail!("attention: expects a contiguous 2-d f32 tensor");
-        };
+        let (values, tokens, width) = super::dense::matrix(self.name(), storage, layout)?;
         if width % (3 * self.heads) != 0 {
             candle_core::bail!("attention: {width} columns do not split into queries, keys and values of {} heads", self.heads);
         }
-        Ok((CpuStorage::F32(attend(&values[start..end], tokens, width / 3, self.heads)), Shape::from((tokens, width / 3))))
+        Ok((CpuStorage::F32(attend(values, tokens, width / 3, self.heads)), Shape::from((tokens, width / 3))))
     }
 }
 

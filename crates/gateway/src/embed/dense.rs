@@ -112,13 +112,19 @@ impl CustomOp1 for Linear {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (CpuStorage::F32(values), Some((start, end)), &[rows, inputs]) = (storage, layout.contiguous_offsets(), layout.dims()) else {
-            candle_core::bail!("linear: expects a contiguous 2-d f32 tensor");
-        };
+        let (values, rows, inputs) = matrix(self.name(), storage, layout)?;
         if inputs != self.inputs {
             candle_core::bail!("linear: {inputs} inputs given, {} expected", self.inputs);
         }
-        Ok((CpuStorage::F32(self.compute(&values[start..end])?), Shape::from((rows, self.outputs))))
+        Ok((CpuStorage::F32(self.compute(values)?), Shape::from((rows, self.outputs))))
+    }
+}
+
+/// A custom op's input as a row-major matrix: its values, rows and columns.
+pub(super) fn matrix<'a>(op: &str, storage: &'a CpuStorage, layout: &Layout) -> Result<(&'a [f32], usize, usize)> {
+    match (storage, layout.contiguous_offsets(), layout.dims()) {
+        (CpuStorage::F32(values), Some((start, end)), &[rows, columns]) => Ok((&values[start..end], rows, columns)),
+        _ => candle_core::bail!("{op}: expects a contiguous 2-d f32 tensor"),
     }
 }
 
