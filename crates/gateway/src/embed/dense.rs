@@ -132,10 +132,9 @@ pub(super) fn matrix<'a>(op: &str, storage: &'a CpuStorage, layout: &Layout) -> 
 /// copies of the weights behind (docs/semantic-cache.md, "Memory").
 fn with_values<T>(tensor: &Tensor, f: impl FnOnce(&[f32]) -> T) -> Result<T> {
     let (storage, layout) = tensor.storage_and_layout();
-    match (&*storage, layout.contiguous_offsets()) {
-        (Storage::Cpu(CpuStorage::F32(values)), Some((start, end))) => Ok(f(&values[start..end])),
-        _ => candle_core::bail!("linear: expects contiguous f32 weights on the CPU"),
-    }
+    let Storage::Cpu(storage) = &*storage else { candle_core::bail!("linear: expects weights on the CPU") };
+    let (values, _, _) = matrix("linear", storage, layout)?;
+    Ok(f(values))
 }
 
 /// Whether this CPU has what the packed kernel needs (x86-64 CPUs with AVX2 also have FMA and
