@@ -223,7 +223,7 @@ impl SemanticCache {
 }
 
 /// Hands the model load's freed temporaries back to the OS. glibc's malloc keeps freed pages in
-/// its arenas until told otherwise; in the desktop app (which allocates with it) that was ~5 MB
+/// its arenas until told otherwise; in the desktop app (which allocates with it) that was ~4 MB
 /// for the life of the process. mimalloc, which `sluice serve` uses, returns them itself.
 fn release_freed_memory() {
     // SAFETY: malloc_trim only gives unused pages back; it is thread-safe.
