@@ -97,3 +97,16 @@ pub fn apt_install(packages: &[&str]) -> Result<()> {
     install.args(&missing);
     sh(&mut install)
 }
+
+/// Disk a clean `cargo xtask test` writes under target/ (measured 2.85 GB, README).
+const TEST_DISK_MB: u64 = 3_000;
+
+/// Out of disk, the build dies in the linker with a bus error that does not say why; this says
+/// it first. Only a warning: a target/ built before needs far less.
+pub fn warn_if_disk_is_short(root: &Path) {
+    let df = Command::new("df").args(["--output=avail", "--block-size=1M"]).arg(root).output();
+    let free_mb = df.ok().and_then(|o| String::from_utf8(o.stdout).ok()).and_then(|s| s.lines().nth(1)?.trim().parse::<u64>().ok());
+    if let Some(free_mb) = free_mb.filter(|&mb| mb < TEST_DISK_MB) {
+        eprintln!("xtask: warning: {free_mb} MB free on the disk under {}; a clean test run needs about {TEST_DISK_MB} MB", root.display());
+    }
+}

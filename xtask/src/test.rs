@@ -11,6 +11,7 @@ use std::process::Command;
 pub const IN_SESSION: &str = "__in-session";
 
 pub fn all(root: &Path) -> Result<()> {
+    deps::warn_if_disk_is_short(root);
     deps::test_tools()?;
     let venv = deps::python_env(root)?;
     deps::ui(root)?;
