@@ -6,7 +6,7 @@ use crate::cache::semantic::SemanticCache;
 use crate::cache::ExactCache;
 use crate::config::{self, Config, ConfigWatcher, FieldError, ProviderKind};
 use crate::pricing::PriceTable;
-use crate::providers::{OpenAiCompatible, Provider};
+use crate::providers::{Anthropic, OpenAiCompatible, Provider};
 use crate::router::{Health, Routes};
 use crate::secrets::Keys;
 use crate::store::Store;
@@ -39,9 +39,10 @@ impl Runtime {
                 _ => None,
             };
             let adapter: Arc<dyn Provider> = match p.kind.or(preset.map(|x| x.kind)).unwrap_or(ProviderKind::OpenaiCompatible) {
-                ProviderKind::Openai | ProviderKind::OpenaiCompatible => {
-                    Arc::new(OpenAiCompatible::new(p.id.clone(), base_url, key, missing_key_hint, client.clone()))
+                kind @ (ProviderKind::Openai | ProviderKind::OpenaiCompatible) => {
+                    Arc::new(OpenAiCompatible::new(p.id.clone(), base_url, key, missing_key_hint, client.clone(), kind == ProviderKind::Openai))
                 }
+                ProviderKind::Anthropic => Arc::new(Anthropic::new(p.id.clone(), base_url, key, missing_key_hint, client.clone())),
             };
             providers.insert(p.id.clone(), adapter);
         }

@@ -43,6 +43,7 @@ pub struct ServerConfig {
 pub enum ProviderKind {
     Openai,
     OpenaiCompatible,
+    Anthropic,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

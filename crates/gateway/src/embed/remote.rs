@@ -35,7 +35,7 @@ impl Embedder for Remote {
     fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
         let fail = |what: String| EmbedError::Run(format!("{}: {what}", self.name));
         let body: Map<String, Value> = json!({ "input": text }).as_object().cloned().expect("an object");
-        let call = self.provider.embeddings(UpstreamRequest { body: &body, model: &self.model });
+        let call = self.provider.embeddings(UpstreamRequest { body: &body, model: &self.model, native: None });
         let bytes = self.runtime.block_on(async { tokio::time::timeout(TIMEOUT, call).await }).map_err(|_| fail(format!("no answer within {} s", TIMEOUT.as_secs())))?.map_err(|e| fail(e.to_string()))?;
         let reply: Value = serde_json::from_slice(&bytes).map_err(|e| fail(format!("the answer is not JSON: {e}")))?;
         let vector: Vec<f32> = reply

@@ -26,8 +26,13 @@ pub struct Price {
 impl Price {
     pub fn cost(&self, usage: Usage) -> f64 {
         let cached = usage.cached.min(usage.prompt);
-        let fresh = usage.prompt - cached;
-        (fresh as f64 * self.input + cached as f64 * self.cached_input.unwrap_or(self.input) + usage.completion as f64 * self.output) / 1e6
+        let written = usage.cache_write.min(usage.prompt - cached);
+        let fresh = usage.prompt - cached - written;
+        (fresh as f64 * self.input
+            + cached as f64 * self.cached_input.unwrap_or(self.input)
+            + written as f64 * self.cache_write.unwrap_or(self.input)
+            + usage.completion as f64 * self.output)
+            / 1e6
     }
 }
 
@@ -141,9 +146,17 @@ mod tests {
     fn bundled_table_parses_and_prices_cached_tokens_at_the_cached_rate() {
         let t = PriceTable::new(&[]);
         let p = t.lookup("openai", "gpt-4o-mini").unwrap();
-        let usage = Usage { prompt: 1_000_000, completion: 1_000_000, cached: 400_000 };
+        let usage = Usage { prompt: 1_000_000, completion: 1_000_000, cached: 400_000, cache_write: 0 };
         // 600k fresh × 0.15 + 400k cached × 0.075 + 1M × 0.60
         assert!((p.cost(usage) - (0.09 + 0.03 + 0.60)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn cache_writes_are_priced_at_the_write_rate() {
+        let p = PriceTable::new(&[]).lookup("anthropic", "claude-sonnet-4-5-20250929").unwrap();
+        let usage = Usage { prompt: 1_000_000, completion: 0, cached: 500_000, cache_write: 200_000 };
+        // 300k fresh × 3 + 500k read × 0.30 + 200k written × 3.75
+        assert!((p.cost(usage) - (0.9 + 0.15 + 0.75)).abs() < 1e-12);
     }
 
     #[test]

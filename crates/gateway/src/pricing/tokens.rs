@@ -40,7 +40,7 @@ pub fn estimate_usage(messages: &Value, output: &str) -> Usage {
             prompt += count(&calls.to_string());
         }
     }
-    Usage { prompt, completion: count(output), cached: 0 }
+    Usage { prompt, completion: count(output), ..Usage::default() }
 }
 
 #[cfg(test)]

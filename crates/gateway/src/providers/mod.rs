@@ -1,14 +1,24 @@
-//! Provider adapters behind one trait. Every adapter takes and returns the OpenAI wire format
-//! (see `wire`): a native adapter (Anthropic, Gemini) translates requests on the way out and
-//! responses — whole or event by event — on the way back, so the rest of the engine never
-//! learns which API family answered.
+//! Provider adapters behind one trait, one file per API family. Every adapter takes the
+//! internal request (OpenAI chat, see `wire`) and answers in it: a native adapter (Anthropic)
+//! translates the request on the way out and the answer — whole or event by event — on the way
+//! back, so the rest of the engine never learns which API family answered.
+//!
+//! One exception keeps a same-API call lossless: a client that called Sluice through the
+//! adapter's own API (Claude Code to an Anthropic target) has its original body sent as it
+//! came, and each answer frame carries the upstream's own event beside its translation, which
+//! the client then gets as it was sent.
 
+mod anthropic;
+mod http;
 mod openai;
 
+pub use anthropic::Anthropic;
 pub use openai::OpenAiCompatible;
 
+use crate::wire::ClientApi;
 use bytes::Bytes;
 use futures::future::BoxFuture;
+use futures::FutureExt;
 use futures::stream::BoxStream;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
@@ -21,6 +31,20 @@ use std::time::Duration;
 pub struct UpstreamRequest<'a> {
     pub body: &'a Map<String, Value>,
     pub model: &'a str,
+    /// The client's own request, when it called through another API than the internal one.
+    pub native: Option<&'a NativeRequest>,
+}
+
+/// A client's request as it came, for an upstream of the same API family.
+#[derive(Debug, Clone)]
+pub struct NativeRequest {
+    pub api: ClientApi,
+    pub body: Map<String, Value>,
+    /// Client headers a same-API upstream should see (`anthropic-beta`).
+    pub headers: Vec<(::http::HeaderName, ::http::HeaderValue)>,
+    /// Fields the internal form could not carry: only a same-API upstream can serve the
+    /// request; others refuse it, naming them.
+    pub untranslatable: Vec<String>,
 }
 
 impl Serialize for UpstreamRequest<'_> {
@@ -37,13 +61,23 @@ impl Serialize for UpstreamRequest<'_> {
 
 /// What an upstream answered to a chat request.
 pub enum ChatReply {
-    /// A whole `chat.completion` JSON body, as the upstream sent it (OpenAI format).
-    Complete(Bytes),
-    /// `chat.completion.chunk` JSON payloads, one per item, ending before `[DONE]`.
-    Stream(ChunkStream),
+    /// A whole `chat.completion` JSON body (internal form), and the upstream's own body when it
+    /// was in another API's format.
+    Complete { completion: Bytes, native: Option<Bytes> },
+    /// The answer as it arrives, ending before `[DONE]` or its API's equivalent.
+    Stream(FrameStream),
 }
 
-pub type ChunkStream = BoxStream<'static, Result<Bytes, ProviderError>>;
+/// One upstream event: the `chat.completion.chunk` payloads it amounts to (internal form;
+/// none for pings and block boundaries), and, from a native adapter, the event itself as
+/// SSE text for a client of the same API.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    pub chunks: Vec<Bytes>,
+    pub native: Option<Bytes>,
+}
+
+pub type FrameStream = BoxStream<'static, Result<Frame, ProviderError>>;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ProviderError {
@@ -59,6 +93,10 @@ pub enum ProviderError {
     StreamCut { provider: String, detail: String },
     #[error("{provider} did not start answering within {secs} s")]
     Timeout { provider: String, secs: u64 },
+    #[error("{detail}")]
+    Unsupported { provider: String, detail: String },
+    #[error("{provider} has no {what} API")]
+    NoSuchApi { provider: String, what: &'static str },
 }
 
 impl ProviderError {
@@ -69,6 +107,8 @@ impl ProviderError {
             ProviderError::Status { status, .. } => *status == 429 || *status >= 500,
             ProviderError::MissingKey { .. } => true,
             ProviderError::Protocol { .. } => true,
+            // Another target may speak the client's API, or have the endpoint.
+            ProviderError::Unsupported { .. } | ProviderError::NoSuchApi { .. } => true,
         }
     }
 
@@ -85,6 +125,7 @@ impl ProviderError {
             ProviderError::Status { status, .. } => *status,
             ProviderError::Timeout { .. } => 504,
             ProviderError::MissingKey { .. } => 401,
+            ProviderError::Unsupported { .. } | ProviderError::NoSuchApi { .. } => 400,
             _ => 502,
         }
     }
@@ -93,6 +134,9 @@ impl ProviderError {
 /// One API family's adapter for one configured provider.
 pub trait Provider: Send + Sync {
     fn id(&self) -> &str;
+
+    /// The API family of this provider's own answers (`Frame::native`).
+    fn api(&self) -> ClientApi;
 
     /// Sends a chat request (OpenAI format, `model` already the upstream's name). Resolves
     /// when the answer starts: the whole body, or a stream whose items arrive as sent.
@@ -103,6 +147,12 @@ pub trait Provider: Send + Sync {
 
     /// The upstream's model ids.
     fn models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>>;
+
+    /// The upstream's own count of a request's input tokens, where its API has one.
+    fn count_tokens<'a>(&'a self, request: UpstreamRequest<'a>) -> BoxFuture<'a, Result<u64, ProviderError>> {
+        let _ = request;
+        futures::future::ready(Err(ProviderError::NoSuchApi { provider: self.id().to_owned(), what: "token counting" })).boxed()
+    }
 }
 
 /// Parses a `Retry-After` header: delay-seconds or an HTTP date.
@@ -122,7 +172,7 @@ mod tests {
     #[test]
     fn upstream_request_replaces_the_model() {
         let body: Map<String, Value> = serde_json::from_str(r#"{"model": "fast", "messages": [], "x": 1}"#).unwrap();
-        let out: Value = serde_json::to_value(UpstreamRequest { body: &body, model: "gpt-4o-mini" }).unwrap();
+        let out: Value = serde_json::to_value(UpstreamRequest { body: &body, model: "gpt-4o-mini", native: None }).unwrap();
         assert_eq!(out, serde_json::json!({"model": "gpt-4o-mini", "messages": [], "x": 1}));
     }
 

@@ -8,7 +8,8 @@
 
 use super::{Health, Route, Target};
 use crate::config::RouterConfig;
-use crate::providers::{ChatReply, ChunkStream, Provider, ProviderError, UpstreamRequest};
+use crate::providers::{ChatReply, Frame, FrameStream, NativeRequest, Provider, ProviderError, UpstreamRequest};
+use crate::wire::ClientApi;
 use crate::store::AttemptRecord;
 use bytes::Bytes;
 use futures::StreamExt;
@@ -18,13 +19,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub enum Answer {
-    Complete(Bytes),
-    /// The first chunk (already received) and the rest.
-    Stream { first: Option<Bytes>, rest: ChunkStream },
+    /// The completion (internal form), and the upstream's own body when it differs.
+    Complete { completion: Bytes, native: Option<Bytes> },
+    /// The first frame (already received) and the rest.
+    Stream { first: Option<Frame>, rest: FrameStream },
 }
 
 pub struct Served {
     pub target: Target,
+    /// The API family of the provider that answered (what `Frame::native` is in).
+    pub api: ClientApi,
     pub answer: Answer,
 }
 
@@ -34,6 +38,7 @@ pub async fn call_chat(
     router: &RouterConfig,
     route: &Route,
     body: &Map<String, Value>,
+    native: Option<&NativeRequest>,
     stream: bool,
     attempts: &mut Vec<AttemptRecord>,
 ) -> Result<Served, ProviderError> {
@@ -49,7 +54,7 @@ pub async fn call_chat(
             i += 1;
             continue;
         };
-        let request = UpstreamRequest { body, model: &target.model };
+        let request = UpstreamRequest { body, model: &target.model, native };
         let started = Instant::now();
         let result = match tokio::time::timeout(route.timeout, start(provider.as_ref(), request, stream)).await {
             Ok(r) => r,
@@ -60,7 +65,7 @@ pub async fn call_chat(
             Ok(answer) => {
                 health.success(target);
                 attempts.push(AttemptRecord { provider: target.provider.clone(), model: target.model.clone(), status: Some(200), error: None, latency_ms });
-                return Ok(Served { target: target.clone(), answer });
+                return Ok(Served { target: target.clone(), api: provider.api(), answer });
             }
             Err(e) => {
                 let status = match &e {
@@ -94,7 +99,7 @@ pub async fn call_chat(
 /// One attempt, up to the first chunk of a stream.
 async fn start(provider: &dyn Provider, request: UpstreamRequest<'_>, stream: bool) -> Result<Answer, ProviderError> {
     match provider.chat(request, stream).await? {
-        ChatReply::Complete(bytes) => Ok(Answer::Complete(bytes)),
+        ChatReply::Complete { completion, native } => Ok(Answer::Complete { completion, native }),
         ChatReply::Stream(mut rest) => match rest.next().await {
             Some(Ok(first)) => Ok(Answer::Stream { first: Some(first), rest }),
             Some(Err(e)) => Err(e),

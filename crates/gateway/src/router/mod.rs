@@ -62,6 +62,8 @@ pub struct Routes {
     routes: HashMap<String, RouteConfig>,
     /// Enabled provider ids in config order.
     enabled: Vec<String>,
+    /// Enabled providers that speak Anthropic's API: where bare `claude-…` names go.
+    anthropic: Vec<String>,
     disabled: Vec<String>,
     default_timeout: Duration,
     cache: CachePolicy,
@@ -81,6 +83,7 @@ impl Routes {
         let (enabled, disabled): (Vec<_>, Vec<_>) = config.providers.iter().partition(|p| p.enabled);
         Routes {
             routes: config.routes.iter().map(|r| (r.model.clone(), r.clone())).collect(),
+            anthropic: enabled.iter().filter(|p| p.kind.or(crate::config::preset(&p.id).map(|x| x.kind)) == Some(crate::config::ProviderKind::Anthropic)).map(|p| p.id.clone()).collect(),
             enabled: enabled.into_iter().map(|p| p.id.clone()).collect(),
             disabled: disabled.into_iter().map(|p| p.id.clone()).collect(),
             default_timeout: Duration::from_secs(config.router.timeout_secs),
@@ -94,7 +97,8 @@ impl Routes {
     }
 
     /// A route name, else `provider/model` with a configured provider, else a bare model name:
-    /// the provider whose price table knows it, else the first enabled provider.
+    /// the provider whose price table knows it, else (for `claude-…`, the names Claude Code
+    /// sends) the first Anthropic provider, else the first enabled provider.
     pub fn resolve(&self, model: &str, prices: &PriceTable) -> Result<Route, ResolveError> {
         if let Some(r) = self.routes.get(model) {
             let targets: Vec<Target> = r.targets.iter().filter_map(|t| Target::parse(t)).filter(|t| self.enabled.contains(&t.provider)).collect();
@@ -131,6 +135,7 @@ impl Routes {
             .enabled
             .iter()
             .find(|p| prices.lists(p, model))
+            .or_else(|| self.anthropic.first().filter(|_| model.starts_with("claude-")))
             .or_else(|| self.enabled.first())
             .ok_or_else(|| ResolveError::NoProviders { model: model.into() })?;
         Ok(self.direct(Target { provider: provider.clone(), model: model.into() }))
@@ -161,6 +166,10 @@ mod tests {
             [[providers]]
             id = "groq"
             enabled = false
+            [[providers]]
+            id = "claude"
+            kind = "anthropic"
+            base_url = "http://127.0.0.1:2/v1"
             [[routes]]
             model = "fast"
             targets = ["groq/llama-3.1-8b-instant", "openai/gpt-4o-mini"]
@@ -175,6 +184,7 @@ mod tests {
         assert_eq!(r.resolve("openai/gpt-4.1", &prices).unwrap().targets[0].to_string(), "openai/gpt-4.1");
         assert_eq!(r.resolve("gpt-4.1", &prices).unwrap().targets[0].provider, "openai", "bare names go where they are priced");
         assert_eq!(r.resolve("qwen3", &prices).unwrap().targets[0].to_string(), "local/qwen3", "else to the first provider");
+        assert_eq!(r.resolve("claude-opus-4-9-20270101", &prices).unwrap().targets[0].to_string(), "claude/claude-opus-4-9-20270101", "Claude names go to an Anthropic provider");
         assert!(matches!(r.resolve("groq/x", &prices), Err(ResolveError::Disabled { .. })));
         assert_eq!(r.resolve("meta/llama", &prices).unwrap().targets[0].to_string(), "local/meta/llama", "slashes in model names survive");
     }

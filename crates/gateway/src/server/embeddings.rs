@@ -5,6 +5,7 @@
 use super::body::{parse_object, read_body};
 use super::respond::{json_response, new_request_id, sluice_headers, Money};
 use super::error::{provider_error, ApiError};
+use crate::wire::ClientApi;
 use crate::cache::CacheStatus;
 use crate::providers::{ProviderError, UpstreamRequest};
 use crate::store::{AttemptRecord, RequestRecord};
@@ -44,7 +45,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
     let id = new_request_id();
     let ts_ms = crate::now_ms();
     let attempt_started = Instant::now();
-    let result = match tokio::time::timeout(route.timeout, provider.embeddings(UpstreamRequest { body: &body, model: &target.model })).await {
+    let result = match tokio::time::timeout(route.timeout, provider.embeddings(UpstreamRequest { body: &body, model: &target.model, native: None })).await {
         Ok(r) => r,
         Err(_) => Err(ProviderError::Timeout { provider: target.provider.clone(), secs: route.timeout.as_secs() }),
     };
@@ -59,6 +60,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         id: id.clone(),
         ts_ms,
         model_requested: model,
+        client_api: crate::wire::ClientApi::OpenaiChat,
         provider: Some(target.provider.clone()),
         model: Some(target.model.clone()),
         cache: CacheStatus::Bypass,
@@ -81,7 +83,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
     }
     let mut response = match result {
         Ok(bytes) => json_response(StatusCode::OK, bytes),
-        Err(e) => provider_error(&e, e.to_string()),
+        Err(e) => provider_error(ClientApi::OpenaiChat, &e, e.to_string()),
     };
     sluice_headers(&mut response, &id, CacheStatus::Bypass, Some(&target), Some(Money { cost, saved: cost.map(|_| 0.0) }));
     Ok(response)

@@ -1,9 +1,11 @@
 //! Errors in the OpenAI shape `{"error": {"message", "type", "param", "code"}}`, worded so
 //! the reader knows what to fix.
 
-use axum::http::{HeaderValue, StatusCode};
+use super::pipeline::edge;
+use crate::providers::ProviderError;
+use crate::wire::ClientApi;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use serde_json::json;
 
 #[derive(Debug, Clone)]
@@ -47,27 +49,13 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The client's answer to a failed upstream call: the upstream's own error as it is, else
-/// `message` with the status the failure maps to.
-pub fn provider_error(error: &crate::providers::ProviderError, message: String) -> Response {
+/// The client's answer to a failed upstream call, in its API's shape: the upstream's own
+/// error (see `pipeline::edge::upstream_error`), else `message` with the status the failure
+/// maps to.
+pub fn provider_error(api: ClientApi, error: &ProviderError, message: String) -> Response {
     match error {
-        crate::providers::ProviderError::Status { provider, status, body, .. } => upstream_error(provider, *status, body),
-        other => ApiError::new(StatusCode::from_u16(other.client_status()).unwrap_or(StatusCode::BAD_GATEWAY), "upstream_error", message).into_response(),
+        ProviderError::Status { provider, status, body, .. } => edge::upstream_error(api, provider, *status, body),
+        ProviderError::Unsupported { .. } => edge::error(api, ApiError::invalid(message).code("unsupported_by_target")),
+        other => edge::error(api, ApiError::new(StatusCode::from_u16(other.client_status()).unwrap_or(StatusCode::BAD_GATEWAY), "upstream_error", message)),
     }
-}
-
-/// An upstream's own error, passed on with its status. Bodies already in the OpenAI shape go
-/// through untouched; anything else is wrapped so clients can parse it.
-pub fn upstream_error(provider: &str, status: u16, body: &Bytes) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let is_openai_shape = serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v.get("error").is_some_and(|e| e.get("message").is_some()));
-    if is_openai_shape {
-        let mut response = (status, body.clone()).into_response();
-        response.headers_mut().insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        return response;
-    }
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    let message = if text.is_empty() { format!("{provider} answered {status} with no details") } else { format!("{provider} answered {status}: {text}") };
-    ApiError::new(status, "upstream_error", message).into_response()
 }

@@ -13,10 +13,10 @@ use std::sync::Arc;
 /// The desktop window's own origins (Tauri's webview on each platform).
 const APP_ORIGINS: &[&str] = &["tauri://localhost", "http://tauri.localhost", "https://tauri.localhost"];
 
-/// Paths anyone on this machine may read without the token: the health check and the UI's
-/// files (the UI signs in with the token itself).
+/// Paths anyone on this machine may read without the token: the health checks (Claude Code
+/// probes `/api/hello`) and the UI's files (the UI signs in with the token itself).
 fn is_public(method: &Method, path: &str) -> bool {
-    (method == Method::GET || method == Method::HEAD) && (path == "/healthz" || !(path.starts_with("/api/") || path.starts_with("/v1/") || path == "/api" || path == "/v1"))
+    (method == Method::GET || method == Method::HEAD) && (matches!(path, "/healthz" | "/api/hello") || !(path.starts_with("/api/") || path.starts_with("/v1/") || path == "/api" || path == "/v1"))
 }
 
 pub async fn guard(State(engine): State<Arc<Engine>>, request: Request, next: Next) -> Response {

@@ -6,7 +6,9 @@ mod chat;
 mod embeddings;
 mod error;
 mod guard;
+mod messages;
 mod models;
+mod pipeline;
 mod respond;
 pub(crate) mod token;
 mod ui;
@@ -132,7 +134,10 @@ fn keychain_service(data_dir: &std::path::Path, default: Option<&std::path::Path
 pub fn router(engine: Arc<Engine>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
+        .route("/api/hello", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
         .route("/v1/chat/completions", post(chat::chat_completions))
+        .route("/v1/messages", post(messages::messages))
+        .route("/v1/messages/count_tokens", post(messages::count_tokens))
         .route("/v1/embeddings", post(embeddings::embeddings))
         .route("/v1/models", get(models::list_models))
         .route("/api/stats", get(admin::stats))

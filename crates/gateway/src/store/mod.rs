@@ -200,6 +200,7 @@ mod tests {
             id: id.into(),
             ts_ms: 1,
             model_requested: "m".into(),
+            client_api: Default::default(),
             provider: Some("p".into()),
             model: Some("m".into()),
             cache: CacheStatus::Miss,

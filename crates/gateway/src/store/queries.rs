@@ -30,10 +30,13 @@ pub struct RequestRow {
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
     pub cached_tokens: Option<u64>,
+    pub cache_write_tokens: Option<u64>,
     pub tokens_estimated: bool,
     pub cost_usd: Option<f64>,
     pub saved_usd: Option<f64>,
     pub error: Option<String>,
+    /// `openai-chat`, `anthropic-messages`, …: the API the client called.
+    pub client_api: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -90,7 +93,7 @@ pub fn stats(conn: &Connection) -> rusqlite::Result<Stats> {
 }
 
 const REQUEST_COLUMNS: &str = "id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms, stream,
-    prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error";
+    prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error, client_api, cache_write_tokens";
 
 fn request_row(r: &Row) -> rusqlite::Result<RequestRow> {
     Ok(RequestRow {
@@ -111,6 +114,8 @@ fn request_row(r: &Row) -> rusqlite::Result<RequestRow> {
         cost_usd: r.get(14)?,
         saved_usd: r.get(15)?,
         error: r.get(16)?,
+        client_api: r.get(17)?,
+        cache_write_tokens: r.get(18)?,
     })
 }
 
@@ -177,7 +182,7 @@ pub fn request_detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<Re
 }
 
 pub fn cache_get(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<Option<StoredAnswer>> {
-    conn.prepare_cached("SELECT provider, model, response, chunks, prompt_tokens, completion_tokens, cached_tokens, expires_at FROM cache_entries WHERE key = ?1")?
+    conn.prepare_cached("SELECT provider, model, response, chunks, prompt_tokens, completion_tokens, cached_tokens, expires_at, cache_write_tokens FROM cache_entries WHERE key = ?1")?
         .query_row([&key[..]], |r| {
             let chunks: Option<Vec<u8>> = r.get(3)?;
             let chunks = chunks
@@ -188,7 +193,7 @@ pub fn cache_get(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<Option<S
                 model: r.get(1)?,
                 response: Bytes::from(r.get::<_, Vec<u8>>(2)?),
                 chunks,
-                usage: Usage { prompt: r.get(4)?, completion: r.get(5)?, cached: r.get(6)? },
+                usage: Usage { prompt: r.get(4)?, completion: r.get(5)?, cached: r.get(6)?, cache_write: r.get(8)? },
                 expires_ms: r.get(7)?,
             })
         })

@@ -4,7 +4,7 @@ use super::bit_index::{Change, SharedIndex};
 use super::journal::Segment;
 use super::vectors::{self, SemanticRow};
 use crate::cache::CacheStatus;
-use crate::wire::Usage;
+use crate::wire::{ClientApi, Usage};
 use bytes::Bytes;
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,9 @@ pub struct RequestRecord {
     pub id: String,
     pub ts_ms: i64,
     pub model_requested: String,
+    /// The API the client called; journals written before there was a choice were OpenAI chat.
+    #[serde(default)]
+    pub client_api: ClientApi,
     pub provider: Option<String>,
     pub model: Option<String>,
     pub cache: CacheStatus,
@@ -195,15 +198,16 @@ fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::R
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO requests (id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms,
                     stream, prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error,
-                    cache_key, request_body, response_body, matched_key, matched_question, question)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+                    cache_key, request_body, response_body, matched_key, matched_question, question, client_api, cache_write_tokens)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
             )?
             .execute(params![
                 r.id, r.ts_ms, r.model_requested, r.provider, r.model, r.cache.as_str(), r.status, r.latency_ms, r.ttft_ms,
                 r.stream, r.usage.map(|u| u.prompt), r.usage.map(|u| u.completion), r.usage.map(|u| u.cached),
                 r.tokens_estimated, r.cost_usd, r.saved_usd, r.error, r.cache_key.as_ref().map(|k| &k[..]),
                 r.request_body, r.response_body, r.semantic.as_ref().map(|m| &m.key[..]),
-                r.semantic.as_ref().map(|m| &m.matched_question), r.semantic.as_ref().map(|m| &m.question)
+                r.semantic.as_ref().map(|m| &m.matched_question), r.semantic.as_ref().map(|m| &m.question),
+                r.client_api.as_str(), r.usage.map(|u| u.cache_write)
             ])?;
             let mut insert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO attempts (request_id, seq, provider, model, status, error, latency_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -221,17 +225,17 @@ fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::R
             // An embedded entry keeps the question it was embedded with (the checks read it).
             tx.prepare_cached(
                 "INSERT INTO cache_entries (key, model_requested, provider, model, response, chunks, prompt_tokens,
-                    completion_tokens, cached_tokens, created_at, expires_at, question)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                    completion_tokens, cached_tokens, created_at, expires_at, question, cache_write_tokens)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (key) DO UPDATE SET model_requested = excluded.model_requested, provider = excluded.provider,
                     model = excluded.model, response = excluded.response, chunks = excluded.chunks,
                     prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
-                    cached_tokens = excluded.cached_tokens, created_at = excluded.created_at, expires_at = excluded.expires_at,
+                    cached_tokens = excluded.cached_tokens, cache_write_tokens = excluded.cache_write_tokens, created_at = excluded.created_at, expires_at = excluded.expires_at,
                     question = CASE WHEN embedding IS NULL THEN excluded.question ELSE question END",
             )?
             .execute(params![
                 &e.key[..], e.model_requested, e.provider, e.model, &e.response[..], chunks, e.usage.prompt,
-                e.usage.completion, e.usage.cached, e.created_ms, e.expires_ms, e.question
+                e.usage.completion, e.usage.cached, e.created_ms, e.expires_ms, e.question, e.usage.cache_write
             ])?;
             if let Some(row) = &e.semantic {
                 changes.push(vectors::insert(tx, &e.key, row)?);

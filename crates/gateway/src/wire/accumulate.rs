@@ -1,5 +1,8 @@
 //! Folds a stream of `chat.completion.chunk`s into the `chat.completion` it amounts to, so a
-//! streamed answer can be logged, priced and cached like a whole one.
+//! streamed answer can be logged, priced and cached like a whole one. The internal form's
+//! extensions fold too: thinking (`reasoning_content`, `reasoning_signature`,
+//! `redacted_thinking` deltas) into `reasoning_content` and `thinking_blocks`, and the choice's
+//! `stop_sequence` and `sluice_untranslated` (see `anthropic::message`).
 
 use super::Usage;
 use serde_json::{json, Map, Value};
@@ -21,6 +24,42 @@ struct ChoiceAcc {
     refusal: Option<String>,
     tool_calls: Vec<Map<String, Value>>,
     finish_reason: Option<Value>,
+    reasoning: Option<String>,
+    thinking_blocks: Vec<Value>,
+    /// Choice-level extensions, copied as they come.
+    extensions: Map<String, Value>,
+}
+
+/// Choice fields beyond OpenAI's that an answer keeps.
+const CHOICE_EXTENSIONS: &[&str] = &["stop_sequence", super::anthropic::message::UNTRANSLATED];
+
+impl ChoiceAcc {
+    fn thinking(&mut self, delta: &Value) {
+        if let Some(piece) = delta.get("reasoning_content").and_then(Value::as_str) {
+            self.reasoning.get_or_insert_with(String::new).push_str(piece);
+            match self.open_thinking() {
+                Some(block) => {
+                    let joined = format!("{}{piece}", block["thinking"].as_str().unwrap_or(""));
+                    block["thinking"] = Value::String(joined);
+                }
+                None => self.thinking_blocks.push(json!({"type": "thinking", "thinking": piece, "signature": ""})),
+            }
+        }
+        if let Some(sig) = delta.get("reasoning_signature").and_then(Value::as_str) {
+            match self.open_thinking() {
+                Some(block) => block["signature"] = Value::String(sig.to_owned()),
+                None => self.thinking_blocks.push(json!({"type": "thinking", "thinking": "", "signature": sig})),
+            }
+        }
+        if let Some(data) = delta.get("redacted_thinking") {
+            self.thinking_blocks.push(json!({"type": "redacted_thinking", "data": data}));
+        }
+    }
+
+    /// The last thinking block while its signature has not sealed it.
+    fn open_thinking(&mut self) -> Option<&mut Value> {
+        self.thinking_blocks.last_mut().filter(|b| b["type"] == "thinking" && b["signature"] == "")
+    }
 }
 
 impl ChunkAccumulator {
@@ -42,6 +81,11 @@ impl ChunkAccumulator {
             if let Some(reason) = choice.get("finish_reason").filter(|v| !v.is_null()) {
                 acc.finish_reason = Some(reason.clone());
             }
+            for key in CHOICE_EXTENSIONS {
+                if let Some(v) = choice.get(*key).filter(|v| !v.is_null()) {
+                    acc.extensions.insert((*key).into(), v.clone());
+                }
+            }
             let Some(delta) = choice.get("delta") else { continue };
             if let Some(role) = delta.get("role").filter(|v| !v.is_null()) {
                 acc.role = Some(role.clone());
@@ -55,6 +99,7 @@ impl ChunkAccumulator {
             for call in delta.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
                 merge_tool_call(&mut acc.tool_calls, call);
             }
+            acc.thinking(delta);
         }
     }
 
@@ -91,7 +136,15 @@ impl ChunkAccumulator {
                 if !c.tool_calls.is_empty() {
                     message.insert("tool_calls".into(), Value::Array(c.tool_calls.into_iter().map(Value::Object).collect()));
                 }
-                json!({ "index": index, "message": message, "finish_reason": c.finish_reason.unwrap_or(Value::Null) })
+                if let Some(r) = c.reasoning {
+                    message.insert("reasoning_content".into(), Value::String(r));
+                }
+                if !c.thinking_blocks.is_empty() {
+                    message.insert("thinking_blocks".into(), Value::Array(c.thinking_blocks));
+                }
+                let mut choice = json!({ "index": index, "message": message, "finish_reason": c.finish_reason.unwrap_or(Value::Null) });
+                choice.as_object_mut().expect("an object").extend(c.extensions);
+                choice
             })
             .collect();
         let mut out = Map::new();
@@ -151,7 +204,7 @@ mod tests {
         ];
         let mut acc = ChunkAccumulator::default();
         chunks.iter().for_each(|c| acc.push(c));
-        assert_eq!(acc.usage(), Some(Usage { prompt: 3, completion: 2, cached: 0 }));
+        assert_eq!(acc.usage(), Some(Usage { prompt: 3, completion: 2, ..Usage::default() }));
         let done = acc.into_completion();
         assert_eq!(done["choices"][0]["message"]["content"], "Hello");
         assert_eq!(done["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"], "{\"a\":1}");

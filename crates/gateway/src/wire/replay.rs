@@ -35,9 +35,15 @@ pub fn completion_to_chunks(completion: &Value, include_usage: bool) -> Vec<Valu
                 .collect();
             delta["tool_calls"] = Value::Array(calls);
         }
+        for thinking in thinking_deltas(&message) {
+            chunks.push(head(json!([{ "index": index, "delta": thinking, "finish_reason": null }])));
+        }
         chunks.push(head(json!([{ "index": index, "delta": delta, "finish_reason": null }])));
-        let finish = choice.get("finish_reason").cloned().unwrap_or(Value::Null);
-        chunks.push(head(json!([{ "index": index, "delta": {}, "finish_reason": finish }])));
+        let mut last = json!({ "index": index, "delta": {}, "finish_reason": choice.get("finish_reason").cloned().unwrap_or(Value::Null) });
+        if let Some(s) = choice.get("stop_sequence") {
+            last["stop_sequence"] = s.clone();
+        }
+        chunks.push(head(json!([last])));
     }
     if include_usage {
         if let Some(usage) = completion.get("usage") {
@@ -47,6 +53,25 @@ pub fn completion_to_chunks(completion: &Value, include_usage: bool) -> Vec<Valu
         }
     }
     chunks
+}
+
+/// A message's thinking as the deltas that stream it (see `anthropic::stream`).
+fn thinking_deltas(message: &Value) -> Vec<Value> {
+    let Some(blocks) = message.get("thinking_blocks").and_then(Value::as_array) else {
+        return message.get("reasoning_content").map(|r| json!({ "reasoning_content": r })).into_iter().collect();
+    };
+    let mut out = Vec::new();
+    for b in blocks {
+        if b["type"] == "redacted_thinking" {
+            out.push(json!({ "redacted_thinking": b["data"] }));
+            continue;
+        }
+        out.push(json!({ "reasoning_content": b["thinking"] }));
+        if b["signature"].as_str().is_some_and(|s| !s.is_empty()) {
+            out.push(json!({ "reasoning_signature": b["signature"] }));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -59,8 +84,11 @@ mod tests {
         let completion = json!({
             "id": "x", "object": "chat.completion", "created": 1, "model": "m",
             "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi",
-                "tool_calls": [{"id": "t", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
-                "finish_reason": "stop"}],
+                "tool_calls": [{"id": "t", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+                "reasoning_content": "ab",
+                "thinking_blocks": [{"type": "thinking", "thinking": "a", "signature": "s1"}, {"type": "redacted_thinking", "data": "r"},
+                                    {"type": "thinking", "thinking": "b", "signature": "s2"}]},
+                "finish_reason": "stop", "stop_sequence": "END"}],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
         });
         let mut acc = ChunkAccumulator::default();

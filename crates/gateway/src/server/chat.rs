@@ -1,8 +1,34 @@
-//! Checks of a chat request that a client can get wrong, with messages that name the field.
+//! `POST /v1/chat/completions`, OpenAI's chat API, which is also the internal form: checks of
+//! what a client can get wrong, with messages that name the field, then the pipeline.
 //! Everything else passes through untouched for the upstream to judge.
 
+use super::body::{parse_object, read_body};
+use super::pipeline::{self, Inbound};
 use crate::server::error::ApiError;
+use crate::wire::{type_name, ClientApi};
+use crate::Engine;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub async fn chat_completions(State(engine): State<Arc<Engine>>, headers: HeaderMap, body: Body) -> Response {
+    let started = Instant::now();
+    let limit = engine.runtime().config.server.max_body_bytes;
+    let read = async {
+        let raw = read_body(body, &headers, limit).await?;
+        let body = parse_object(&raw)?;
+        let params = validate(&body)?;
+        Ok::<_, ApiError>(Inbound { api: ClientApi::OpenaiChat, body, native: None, model: params.model, stream: params.stream, include_usage: params.include_usage, raw, started })
+    };
+    match read.await {
+        Ok(inbound) => pipeline::run(engine, &headers, inbound).await,
+        Err(e) => e.into_response(),
+    }
+}
 
 /// What Sluice itself needs from a chat request.
 #[derive(Debug, Clone)]
@@ -59,17 +85,6 @@ fn optional<'a, T>(body: &'a Map<String, Value>, key: &str, get: impl Fn(&'a Val
     match body.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => get(v).map(Some).ok_or_else(|| ApiError::invalid_param(key, format!("`{key}` must be {expected}, not {}", type_name(v)))),
-    }
-}
-
-pub fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -1,6 +1,6 @@
 //! One chat request in flight: what it asked for and how it ends (hit, answer, failure).
 
-use super::request::ChatParams;
+use super::edge::{self, StreamOut};
 use super::semantic::PendingRow;
 use crate::cache::semantic::shown_question;
 use crate::cache::{CachePlan, CacheStatus};
@@ -10,7 +10,9 @@ use crate::router::{Route, Target};
 use crate::server::error::provider_error;
 use crate::server::respond::{json_response, sluice_headers, sse_response, Money};
 use crate::store::{AttemptRecord, CacheInsert, RequestRecord, SemanticMatch, StoredAnswer};
-use crate::wire::{completion_to_chunks, sse_data, Usage, SSE_DONE};
+use crate::providers::Frame;
+use crate::wire::anthropic::message::UNTRANSLATED;
+use crate::wire::{completion_to_chunks, ClientApi, Usage};
 use crate::{Engine, Runtime};
 use axum::body::Body;
 use axum::http::StatusCode;
@@ -26,7 +28,11 @@ pub struct Call {
     pub id: String,
     pub started: Instant,
     pub ts_ms: i64,
-    pub params: ChatParams,
+    pub api: ClientApi,
+    /// The model name the client asked for.
+    pub model: String,
+    pub stream: bool,
+    pub include_usage: bool,
     pub route: Route,
     pub plan: Option<CachePlan>,
     /// The request as sent upstream (shared, not copied), for token estimates when the
@@ -41,9 +47,12 @@ pub struct Call {
 /// Answers that end like this are complete and safe to replay.
 const CACHEABLE_FINISH: &[&str] = &["stop", "length", "tool_calls", "function_call"];
 
+/// Complete, and wholly held by the internal form (a replay can give all of it back).
 pub fn cacheable_completion(completion: &Value) -> bool {
     let choices = completion.get("choices").and_then(Value::as_array);
-    choices.is_some_and(|c| !c.is_empty() && c.iter().all(|c| c.get("finish_reason").and_then(Value::as_str).is_some_and(|f| CACHEABLE_FINISH.contains(&f))))
+    choices.is_some_and(|c| {
+        !c.is_empty() && c.iter().all(|c| c.get("finish_reason").and_then(Value::as_str).is_some_and(|f| CACHEABLE_FINISH.contains(&f)) && c.get(UNTRANSLATED).is_none())
+    })
 }
 
 impl Call {
@@ -58,14 +67,15 @@ impl Call {
         RequestRecord {
             id: self.id.clone(),
             ts_ms: self.ts_ms,
-            model_requested: self.params.model.clone(),
+            model_requested: self.model.clone(),
+            client_api: self.api,
             provider: target.map(|t| t.provider.clone()),
             model: target.map(|t| t.model.clone()),
             cache,
             status,
             latency_ms: crate::elapsed_ms(self.started),
             ttft_ms: None,
-            stream: self.params.stream,
+            stream: self.stream,
             usage: None,
             tokens_estimated: false,
             cost_usd: None,
@@ -124,7 +134,7 @@ impl Call {
         let semantic = std::mem::replace(&mut self.semantic, PendingRow::None).resolve().await;
         Some(CacheInsert {
             key: plan.key,
-            model_requested: self.params.model.clone(),
+            model_requested: self.model.clone(),
             provider: target.provider.clone(),
             model: target.model.clone(),
             response,
@@ -158,16 +168,17 @@ impl Call {
             record.response_body = Some(String::from_utf8_lossy(&hit.response).into_owned());
         }
         self.commit(record, None).await;
-        let mut response = if self.params.stream {
-            sse_response(Body::from(replay(&hit, self.params.include_usage)))
+        let mut response = if self.stream {
+            sse_response(Body::from(self.replay(&hit)))
         } else {
-            json_response(StatusCode::OK, hit.response.clone())
+            json_response(StatusCode::OK, edge::complete(self.api, &hit.response, None))
         };
         self.decorate(&mut response, status, Some(&target), Some(Money { cost: Some(0.0), saved }));
         response
     }
 
-    pub async fn complete(mut self, target: Target, bytes: Bytes, attempts: Vec<AttemptRecord>) -> Response {
+    /// `native` is the upstream's own body, when its API differs from the internal one.
+    pub async fn complete(mut self, target: Target, bytes: Bytes, native: Option<Bytes>, attempts: Vec<AttemptRecord>) -> Response {
         let cache = self.cache_status();
         let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
         let reported = parsed.as_ref().and_then(|v| v.get("usage")).and_then(Usage::from_json);
@@ -191,7 +202,7 @@ impl Call {
             record.error = Some(format!("{} sent a body that is not JSON; passed on as is", target.provider));
         }
         self.commit(record, insert).await;
-        let mut response = json_response(StatusCode::OK, bytes);
+        let mut response = json_response(StatusCode::OK, edge::complete(self.api, &bytes, native.as_ref()));
         self.decorate(&mut response, cache, Some(&target), Some(Money { cost, saved }));
         response
     }
@@ -206,9 +217,9 @@ impl Call {
         self.commit(record, None).await;
         let message = match tried {
             0 | 1 => error.to_string(),
-            _ => format!("all {tried} targets of `{}` failed; the last: {error}", self.params.model),
+            _ => format!("all {tried} targets of `{}` failed; the last: {error}", self.model),
         };
-        let mut response = provider_error(&error, message);
+        let mut response = provider_error(self.api, &error, message);
         self.decorate(&mut response, cache, None, None);
         response
     }
@@ -227,21 +238,21 @@ fn output_text(completion: &Value) -> String {
     text
 }
 
-/// A stored answer as SSE: the original chunks when it was streamed, else unfolded.
-fn replay(hit: &StoredAnswer, include_usage: bool) -> Bytes {
-    let chunks: Vec<Bytes> = match &hit.chunks {
-        Some(chunks) => chunks.clone(),
-        None => {
-            let completion: Value = serde_json::from_slice(&hit.response).unwrap_or(Value::Null);
-            completion_to_chunks(&completion, true).iter().map(|c| Bytes::from(c.to_string())).collect()
-        }
-    };
-    let mut out = BytesMut::new();
-    for chunk in chunks {
-        if include_usage || !super::stream::is_usage_only(&chunk) {
-            out.extend_from_slice(&sse_data(&chunk));
-        }
+impl Call {
+    /// A stored answer as the client's stream: the original chunks when it was streamed, else
+    /// unfolded.
+    fn replay(&self, hit: &StoredAnswer) -> Bytes {
+        let chunks: Vec<Value> = match &hit.chunks {
+            Some(chunks) => chunks.iter().map(|c| serde_json::from_slice(c).unwrap_or(Value::Null)).collect(),
+            None => completion_to_chunks(&serde_json::from_slice(&hit.response).unwrap_or(Value::Null), true),
+        };
+        let raw: Vec<Bytes> = match &hit.chunks {
+            Some(chunks) => chunks.clone(),
+            None => chunks.iter().map(|c| Bytes::from(c.to_string())).collect(),
+        };
+        let mut out = StreamOut::new(self.api, self.include_usage, None);
+        let mut bytes = BytesMut::from(&out.frame(&Frame { chunks: raw, native: None }, &chunks)[..]);
+        bytes.extend_from_slice(&out.done());
+        bytes.freeze()
     }
-    out.extend_from_slice(SSE_DONE);
-    out.freeze()
 }

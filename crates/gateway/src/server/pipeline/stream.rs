@@ -1,18 +1,19 @@
-//! Streams an upstream answer to the client chunk by chunk, as it arrives, while a copy is
-//! folded for the log and the cache.
+//! Streams an upstream answer to the client frame by frame, as it arrives, in the client's API
+//! (`edge::StreamOut`), while its internal chunks are folded for the log and the cache.
 //!
 //! A task pumps upstream chunks into a small channel that feeds the response body. When the
 //! client hangs up the channel closes, the task drops the upstream response (which closes that
 //! connection, cancelling the call) and logs the request as 499. An upstream that breaks off
-//! mid-stream ends the client's stream with an SSE `error` event, never a silent end.
+//! mid-stream ends the client's stream with an error event in its API, never a silent end.
 
 use super::call::{cacheable_completion, Call};
+use super::edge::StreamOut;
 use crate::server::respond::sse_response;
-use crate::providers::{ChunkStream, ProviderError};
+use crate::providers::{Frame, FrameStream, ProviderError};
 use crate::router::Target;
 use crate::server::error::ApiError;
 use crate::store::AttemptRecord;
-use crate::wire::{sse_data, ChunkAccumulator, SSE_DONE};
+use crate::wire::{ChunkAccumulator, ClientApi};
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -25,31 +26,25 @@ use tokio::sync::mpsc;
 /// Chunks buffered between the upstream and a slow client.
 const BUFFER: usize = 64;
 
-/// A `choices: []` chunk carrying only `usage`, sent because Sluice asked for it.
-pub fn is_usage_only(chunk: &[u8]) -> bool {
-    serde_json::from_slice::<Value>(chunk).is_ok_and(|v| usage_only(&v))
-}
-
-fn usage_only(chunk: &Value) -> bool {
-    chunk.get("usage").is_some_and(Value::is_object) && chunk.get("choices").and_then(Value::as_array).is_some_and(Vec::is_empty)
-}
-
 enum End {
     Done,
     Cut(ProviderError),
     ClientGone,
 }
 
-pub fn respond(call: Call, target: Target, first: Option<Bytes>, rest: ChunkStream, attempts: Vec<AttemptRecord>) -> Response {
+/// `upstream` is the API family of the provider answering.
+pub fn respond(call: Call, target: Target, upstream: ClientApi, first: Option<Frame>, rest: FrameStream, attempts: Vec<AttemptRecord>) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(BUFFER);
     let mut response = sse_response(Body::from_stream(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })));
     call.decorate(&mut response, call.cache_status(), Some(&target), None);
     let ttft_ms = crate::elapsed_ms(call.started);
-    tokio::spawn(pump(call, target, first, rest, attempts, tx, ttft_ms));
+    let out = StreamOut::new(call.api, call.include_usage, Some(upstream));
+    tokio::spawn(pump(call, target, out, first, rest, attempts, tx, ttft_ms));
     response
 }
 
-async fn pump(mut call: Call, target: Target, first: Option<Bytes>, rest: ChunkStream, attempts: Vec<AttemptRecord>, tx: mpsc::Sender<Result<Bytes, Infallible>>, ttft_ms: f64) {
+#[allow(clippy::too_many_arguments)] // one task's whole state, handed over once
+async fn pump(mut call: Call, target: Target, mut out: StreamOut, first: Option<Frame>, rest: FrameStream, attempts: Vec<AttemptRecord>, tx: mpsc::Sender<Result<Bytes, Infallible>>, ttft_ms: f64) {
     let mut upstream = futures::stream::iter(first.map(Ok)).chain(rest);
     let mut acc = ChunkAccumulator::default();
     let keep_chunks = call.plan.is_some_and(|p| p.store);
@@ -62,14 +57,14 @@ async fn pump(mut call: Call, target: Target, first: Option<Bytes>, rest: ChunkS
         match next {
             None => break End::Done,
             Some(Err(e)) => break End::Cut(e),
-            Some(Ok(chunk)) => {
-                let value: Value = serde_json::from_slice(&chunk).unwrap_or(Value::Null);
-                acc.push(&value);
-                let forward = call.params.include_usage || !usage_only(&value);
+            Some(Ok(frame)) => {
+                let parsed: Vec<Value> = frame.chunks.iter().map(|c| serde_json::from_slice(c).unwrap_or(Value::Null)).collect();
+                parsed.iter().for_each(|c| acc.push(c));
                 if keep_chunks {
-                    chunks.push(chunk.clone());
+                    chunks.extend(frame.chunks.iter().cloned());
                 }
-                if forward && tx.send(Ok(sse_data(&chunk))).await.is_err() {
+                let bytes = out.frame(&frame, &parsed);
+                if !bytes.is_empty() && tx.send(Ok(bytes)).await.is_err() {
                     break End::ClientGone;
                 }
             }
@@ -106,12 +101,12 @@ async fn pump(mut call: Call, target: Target, first: Option<Bytes>, rest: ChunkS
 
     match end {
         End::Done => {
-            let _ = tx.send(Ok(Bytes::from_static(SSE_DONE))).await;
+            let _ = tx.send(Ok(out.done())).await;
         }
         End::Cut(e) => {
             tracing::warn!(request = %call.id, "{e}");
-            let event = ApiError::new(StatusCode::BAD_GATEWAY, "upstream_error", format!("{e}; the answer is incomplete")).code("stream_interrupted").body();
-            let _ = tx.send(Ok(sse_data(event.to_string().as_bytes()))).await;
+            let error = ApiError::new(StatusCode::BAD_GATEWAY, "upstream_error", format!("{e}; the answer is incomplete")).code("stream_interrupted");
+            let _ = tx.send(Ok(out.cut(&error))).await;
         }
         End::ClientGone => {}
     }

@@ -1,0 +1,102 @@
+//! The one path every chat request takes, whichever client API it came in through: resolve the
+//! route, answer from the cache or from the first target that answers, then log, price and
+//! cache the answer, and write it in the client's API (`edge`). Routing, cache, fallbacks, log
+//! and pricing see only the internal request (OpenAI chat).
+
+mod call;
+pub mod edge;
+mod semantic;
+mod stream;
+
+use super::error::ApiError;
+use super::respond::new_request_id;
+use crate::cache::semantic::SemanticQuery;
+use crate::cache::CachePlan;
+use crate::providers::NativeRequest;
+use crate::router::{call_chat, Answer, Served};
+use crate::wire::ClientApi;
+use crate::Engine;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use bytes::Bytes;
+use call::Call;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A chat request converted at the edge.
+pub struct Inbound {
+    pub api: ClientApi,
+    /// The internal form.
+    pub body: Map<String, Value>,
+    /// The client's own request, when its API is not the internal one.
+    pub native: Option<NativeRequest>,
+    pub model: String,
+    pub stream: bool,
+    /// Whether the client asked for the usage-only chunk (OpenAI chat streams).
+    pub include_usage: bool,
+    /// The body as received, for the log when `log.store_bodies` is on.
+    pub raw: Bytes,
+    pub started: Instant,
+}
+
+pub async fn run(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> Response {
+    let api = inbound.api;
+    match handle(engine, headers, inbound).await {
+        Ok(response) => response,
+        Err(e) => edge::error(api, e),
+    }
+}
+
+async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> Result<Response, ApiError> {
+    let rt = engine.runtime();
+    let Inbound { api, mut body, native, model, stream, include_usage, raw, started } = inbound;
+    let route = rt.routes.resolve(&model, &rt.prices).map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
+    let plan = CachePlan::new(&route.cache, headers, &body, &route.identity);
+    // The embedder's name is asked for only when the route would use it (not on every request).
+    let semantic = plan.and(route.cache.semantic).and_then(|settings| {
+        let embedder = engine.semantic.embedder_name()?;
+        SemanticQuery::from_request(&route.identity, &embedder, &body).map(|query| (settings, query))
+    });
+    if stream {
+        // Ask for usage even when the client did not, to price the call; the usage-only chunk
+        // is withheld from clients that did not ask for it.
+        body.insert("stream_options".into(), json!({ "include_usage": true }));
+    }
+    let body = Arc::new(body);
+    let mut call = Call {
+        request_body: rt.config.log.store_bodies.then(|| String::from_utf8_lossy(&raw).into_owned()),
+        body: body.clone(),
+        engine: engine.clone(),
+        rt: rt.clone(),
+        id: new_request_id(),
+        started,
+        ts_ms: crate::now_ms(),
+        api,
+        model,
+        stream,
+        include_usage,
+        route,
+        plan,
+        semantic: semantic::PendingRow::None,
+    };
+    let lookup = call.plan.is_some_and(|p| p.lookup);
+    if let Some(plan) = call.plan.filter(|_| lookup) {
+        if let Some(hit) = engine.cache.get(plan.key, call.ts_ms).await {
+            return Ok(call.serve_hit(hit, None).await);
+        }
+    }
+    if let Some((settings, query)) = semantic {
+        match semantic::consult(&engine, settings, query, lookup, call.ts_ms, &call.id).await {
+            semantic::Outcome::Hit(hit, matched) => return Ok(call.serve_hit(hit, Some(matched)).await),
+            semantic::Outcome::Miss(pending) => call.semantic = pending,
+        }
+    }
+    let mut attempts = Vec::new();
+    let result = call_chat(&rt.providers, &engine.health, &rt.config.router, &call.route, &body, native.as_ref(), stream, &mut attempts).await;
+    Ok(match result {
+        Err(e) => call.fail(e, attempts).await,
+        Ok(Served { target, answer: Answer::Complete { completion, native }, .. }) => call.complete(target, completion, native, attempts).await,
+        Ok(Served { target, api: upstream, answer: Answer::Stream { first, rest } }) => stream::respond(call, target, upstream, first, rest, attempts),
+    })
+}
