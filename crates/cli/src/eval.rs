@@ -120,7 +120,7 @@ fn embedder(args: &EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<(B
         None => None,
     };
     let _inside = runtime.enter();
-    let provider = OpenAiCompatible::new("embedder".into(), url, key, None, reqwest::Client::new());
+    let provider = OpenAiCompatible::new("embedder".into(), url, key, None, reqwest::Client::new(), false);
     Ok((Box::new(Remote::new(std::sync::Arc::new(provider), model)), REMOTE_AT_ONCE))
 }
 
