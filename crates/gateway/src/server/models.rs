@@ -1,9 +1,11 @@
-//! `GET /v1/models`: every provider's models as `provider/model`, plus the route names.
+//! `GET /v1/models`: every provider's models as `provider/model`, plus the route names, in
+//! OpenAI's shape, or in Anthropic's for its clients (they send `anthropic-version`).
 //! Upstream lists are fetched concurrently, remembered for a few minutes, and a provider that
 //! cannot answer is left out rather than failing the whole list.
 
 use crate::Engine;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -13,7 +15,7 @@ use std::time::{Duration, Instant};
 const FRESH_FOR: Duration = Duration::from_secs(300);
 const LIST_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub async fn list_models(State(engine): State<Arc<Engine>>) -> Json<Value> {
+pub async fn list_models(State(engine): State<Arc<Engine>>, headers: HeaderMap) -> Json<Value> {
     let rt = engine.runtime();
     let now = Instant::now();
     let cached = engine.model_lists.lock().expect("model list lock").clone();
@@ -42,6 +44,11 @@ pub async fn list_models(State(engine): State<Arc<Engine>>) -> Json<Value> {
     }
     for route in rt.routes.route_names() {
         entries.insert((route.to_owned(), "sluice".to_owned()));
+    }
+    if headers.contains_key("anthropic-version") {
+        let data: Vec<Value> = entries.iter().map(|(id, _)| json!({ "type": "model", "id": id, "display_name": id, "created_at": "1970-01-01T00:00:00Z" })).collect();
+        let (first, last) = (data.first().map(|m| m["id"].clone()), data.last().map(|m| m["id"].clone()));
+        return Json(json!({ "data": data, "has_more": false, "first_id": first, "last_id": last }));
     }
     let data: Vec<Value> = entries.into_iter().map(|(id, owner)| json!({ "id": id, "object": "model", "created": 0, "owned_by": owner })).collect();
     Json(json!({ "object": "list", "data": data }))

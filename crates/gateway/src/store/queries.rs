@@ -169,8 +169,8 @@ pub fn request_detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<Re
     );
     let found = conn
         .query_row(&sql, [id], |r| {
-            let entry: Option<Vec<u8>> = r.get(21)?;
-            Ok((request_row(r)?, r.get(17)?, r.get(18)?, r.get(19)?, r.get(20)?, entry.map(|k| crate::hex(&k))))
+            let entry: Option<Vec<u8>> = r.get(23)?;
+            Ok((request_row(r)?, r.get(19)?, r.get(20)?, r.get(21)?, r.get(22)?, entry.map(|k| crate::hex(&k))))
         })
         .optional()?;
     let Some((request, request_body, response_body, question, matched_question, cache_entry)) = found else { return Ok(None) };

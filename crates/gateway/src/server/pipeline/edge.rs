@@ -30,18 +30,23 @@ pub enum StreamOut {
         include_usage: bool,
     },
     Anthropic {
-        /// The upstream speaks Anthropic too: its events go out as they came.
+        /// The upstream speaks Anthropic too: its events go out as they came, but for the
+        /// last, which waits until the request is logged (as `done` does for others).
         passthrough: bool,
+        held: Option<Bytes>,
         encoder: anthropic::Encoder,
     },
 }
+
+/// The event that ends an Anthropic stream, as the provider adapter writes it.
+const MESSAGE_STOP: &[u8] = b"event: message_stop\n";
 
 impl StreamOut {
     /// `upstream` is the API family of the provider answering (`None` for a cache replay).
     pub fn new(api: ClientApi, include_usage: bool, upstream: Option<ClientApi>) -> StreamOut {
         match api {
             ClientApi::OpenaiChat => StreamOut::Openai { include_usage },
-            ClientApi::AnthropicMessages => StreamOut::Anthropic { passthrough: upstream == Some(api), encoder: anthropic::Encoder::default() },
+            ClientApi::AnthropicMessages => StreamOut::Anthropic { passthrough: upstream == Some(api), held: None, encoder: anthropic::Encoder::default() },
         }
     }
 
@@ -57,7 +62,13 @@ impl StreamOut {
                 }
                 out.freeze()
             }
-            StreamOut::Anthropic { passthrough: true, .. } => frame.native.clone().unwrap_or_default(),
+            StreamOut::Anthropic { passthrough: true, held, .. } => match &frame.native {
+                Some(own) if own.starts_with(MESSAGE_STOP) => {
+                    *held = Some(own.clone());
+                    Bytes::new()
+                }
+                own => own.clone().unwrap_or_default(),
+            },
             StreamOut::Anthropic { encoder, .. } => {
                 let mut out = BytesMut::new();
                 parsed.iter().for_each(|c| encoder.chunk(c, &mut out));
@@ -70,8 +81,7 @@ impl StreamOut {
     pub fn done(&mut self) -> Bytes {
         match self {
             StreamOut::Openai { .. } => Bytes::from_static(SSE_DONE),
-            // The upstream's own message_stop went out with its frame.
-            StreamOut::Anthropic { passthrough: true, .. } => Bytes::new(),
+            StreamOut::Anthropic { passthrough: true, held, .. } => held.take().unwrap_or_default(),
             StreamOut::Anthropic { encoder, .. } => {
                 let mut out = BytesMut::new();
                 encoder.finish(&mut out);
