@@ -16,6 +16,7 @@ pub fn all(root: &Path) -> Result<()> {
     let venv = deps::python_env(root)?;
     deps::ui(root)?;
     deps::npm_ci(&root.join("tests/ui"))?;
+    deps::npm_ci(&root.join("tests/clients"))?;
     sh(Command::new("npm").current_dir(root.join("ui")).args(["test"]))?;
     sh(cargo().current_dir(root).args(["build", "-p", "sluice-cli", "-p", "sluice-test-harness", "-p", "sluice-desktop"]))?;
     if Command::new(cargo().get_program()).args(["nextest", "--version"]).output().is_ok_and(|o| o.status.success()) {

@@ -6,7 +6,7 @@
 use super::http::{sse_frames, Step, Upstream};
 use super::{ChatReply, Frame, NativeRequest, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
-use crate::wire::anthropic::request::THINKING;
+use crate::wire::anthropic::request::WISHES;
 use crate::wire::ClientApi;
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -50,8 +50,7 @@ impl OpenAiCompatible {
             return Ok(serde_json::to_vec(&request).expect("a JSON map always serializes"));
         };
         refuse_untranslatable(&self.upstream.id, native)?;
-        let mut body: Map<String, Value> = request.body.clone();
-        body.remove(THINKING);
+        let mut body: Map<String, Value> = request.body.iter().filter(|(k, _)| !WISHES.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
         body.insert("model".into(), Value::from(request.model));
         if self.official {
             if let Some(max) = body.remove("max_tokens") {

@@ -4,10 +4,12 @@
 //! `tool` messages (placed first, as OpenAI wants them right after the assistant's calls),
 //! images and PDFs become `image_url` and `file` parts, `tool_use` becomes `tool_calls`, and
 //! `cache_control` markers stay on the parts that carry them. What the internal form cannot say
-//! (thinking blocks, `top_k`, server tools, fields Sluice does not know) is listed as
+//! (`top_k`, server tools, block types and fields Sluice does not know) is listed as
 //! untranslatable: an Anthropic target gets the client's own body anyway, and any other target
-//! refuses the request naming those fields. `thinking` itself is a wish, not content: a
-//! translated target answers without it.
+//! refuses the request naming those fields. Some fields are wishes about how Anthropic should
+//! work, not content (`WISHES`: thinking, effort, server-side context clearing): a translated
+//! target answers without them. Earlier thinking blocks only mean something to the model that
+//! signed them, and are left out likewise. A `system` turn inside `messages` stays in place.
 //!
 //! Out of the internal form, for an Anthropic target called by another client: the reverse,
 //! with a `max_tokens` default since Anthropic requires one.
@@ -36,14 +38,15 @@ pub struct Internal {
     pub untranslatable: Vec<String>,
 }
 
-/// Anthropic's extended thinking switch: a wish, not content, dropped for other targets.
-pub const THINKING: &str = "thinking";
+/// Anthropic fields that ask for a way of working (extended thinking, effort, clearing old
+/// context server-side) rather than carry content: other targets answer without them.
+pub const WISHES: &[&str] = &["thinking", "output_config", "context_management"];
 
-/// Fields the conversion understands; anything else is passed to Anthropic targets only.
-const KNOWN: &[&str] = &["model", "messages", "system", "max_tokens", "stop_sequences", "stream", "temperature", "top_p", "top_k", "tools", "tool_choice", "thinking", "metadata", "service_tier"];
+/// Fields the conversion maps; with `WISHES`, everything else goes to Anthropic targets only.
+const MAPPED: &[&str] = &["model", "messages", "system", "max_tokens", "stop_sequences", "stream", "temperature", "top_p", "tools", "tool_choice", "metadata", "service_tier"];
 
 pub fn to_internal(req: &Map<String, Value>) -> Result<Internal, FieldError> {
-    let mut untranslatable: Vec<String> = req.keys().filter(|k| !KNOWN.contains(&k.as_str())).cloned().collect();
+    let mut untranslatable: Vec<String> = req.keys().filter(|k| !MAPPED.contains(&k.as_str()) && !WISHES.contains(&k.as_str())).cloned().collect();
     let mut out = Map::new();
     match req.get("model") {
         Some(Value::String(m)) if !m.trim().is_empty() => out.insert("model".into(), json!(m)),
@@ -76,7 +79,12 @@ pub fn to_internal(req: &Map<String, Value>) -> Result<Internal, FieldError> {
         match role {
             "user" => user_turn(content, &path, &mut messages, &mut untranslatable)?,
             "assistant" => messages.push(assistant_turn(content, &path, &mut untranslatable)?),
-            _ => return Err(bad(format!("{path}.role"), format!("{path}.role must be \"user\" or \"assistant\""))),
+            "system" => messages.push(json!({"role": "system", "content": match content {
+                Value::String(s) => json!(s),
+                Value::Array(blocks) => Value::Array(blocks.iter().enumerate().map(|(j, b)| text_part(b, &format!("{path}.content[{j}]"))).collect::<Result<_, _>>()?),
+                other => return Err(bad(format!("{path}.content"), format!("{path}.content must be a string or text blocks, not {}", type_name(other)))),
+            }})),
+            _ => return Err(bad(format!("{path}.role"), format!("{path}.role must be \"user\", \"assistant\" or \"system\""))),
         }
     }
     out.insert("messages".into(), Value::Array(messages));
@@ -85,13 +93,10 @@ pub fn to_internal(req: &Map<String, Value>) -> Result<Internal, FieldError> {
             out.insert(to.into(), v.clone());
         }
     }
-    if req.get("top_k").is_some_and(|v| !v.is_null()) {
-        untranslatable.push("top_k".into());
-    }
     // Fields only Anthropic has stay in the internal body under their own names, so the cache
-    // key and the semantic partition tell requests apart by them; other targets drop `thinking`
-    // (see `THINKING`) and refuse the rest.
-    for (k, v) in req.iter().filter(|(k, _)| !KNOWN.contains(&k.as_str()) || matches!(k.as_str(), "top_k" | "thinking")) {
+    // key and the semantic partition tell requests apart by them; other targets drop the
+    // wishes and refuse the rest.
+    for (k, v) in req.iter().filter(|(k, _)| !MAPPED.contains(&k.as_str())) {
         out.insert(k.clone(), v.clone());
     }
     if let Some(user) = req.get("metadata").and_then(|m| m.get("user_id")).and_then(Value::as_str) {
@@ -536,6 +541,7 @@ mod tests {
         assert_eq!(err(json!({"max_tokens": 5, "messages": [{"role": "user", "content": "x"}]})), "model");
         assert_eq!(err(json!({"model": "m", "messages": [{"role": "user", "content": "x"}]})), "max_tokens");
         assert_eq!(err(json!({"model": "m", "max_tokens": 1, "messages": [{"role": "robot", "content": "x"}]})), "messages[0].role");
+        assert_eq!(err(json!({"model": "m", "max_tokens": 1, "messages": [{"role": "system", "content": 5}]})), "messages[0].content");
         assert_eq!(err(json!({"model": "m", "max_tokens": 1, "messages": [{"role": "user", "content": [{"type": "image", "source": {"type": "file"}}]}]})), "messages[0].content[0].source.type");
         assert_eq!(err(json!({"model": "m", "max_tokens": 1, "tools": [{"name": "t", "input_schema": "no"}], "messages": [{"role": "user", "content": "x"}]})), "tools[0].input_schema");
     }

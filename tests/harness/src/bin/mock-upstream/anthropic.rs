@@ -44,8 +44,8 @@ fn check(body: &Value, counting: bool) -> Result<(), String> {
     let mut tool_ids: Vec<&str> = Vec::new();
     for (i, m) in messages.iter().enumerate() {
         let role = m["role"].as_str().unwrap_or("");
-        if role != "user" && role != "assistant" {
-            return Err(format!("messages.{i}.role: Input should be 'user' or 'assistant'"));
+        if !matches!(role, "user" | "assistant" | "system") {
+            return Err(format!("messages.{i}.role: Input should be 'user', 'assistant' or 'system'"));
         }
         let Some(blocks) = m["content"].as_array() else {
             if m["content"].is_string() {
@@ -87,9 +87,12 @@ fn block_text(content: &Value) -> String {
 }
 
 fn turn(body: &Value) -> Turn {
-    let last = body["messages"].as_array().and_then(|m| m.last()).cloned().unwrap_or(Value::Null);
-    let tool_result = last["content"].as_array().and_then(|blocks| blocks.iter().find(|b| b["type"] == "tool_result")).map(|b| block_text(&b["content"]));
-    Turn { last_user_text: block_text(&last["content"]), tool_result, has_tools: body["tools"].as_array().is_some_and(|t| !t.is_empty()) }
+    let messages = body["messages"].as_array().cloned().unwrap_or_default();
+    let last_user = messages.iter().rev().find(|m| m["role"] == "user").cloned().unwrap_or(Value::Null);
+    // A tool result answers the assistant's last turn; system turns may follow it.
+    let answered = messages.iter().rev().find(|m| m["role"] != "system").is_some_and(|m| m["role"] == "user");
+    let tool_result = last_user["content"].as_array().filter(|_| answered).and_then(|blocks| blocks.iter().find(|b| b["type"] == "tool_result")).map(|b| block_text(&b["content"]));
+    Turn { last_user_text: block_text(&last_user["content"]), tool_result, has_tools: body["tools"].as_array().is_some_and(|t| !t.is_empty()) }
 }
 
 fn prompt_words(body: &Value) -> u64 {
