@@ -6,7 +6,7 @@ use crate::cache::semantic::SemanticCache;
 use crate::cache::ExactCache;
 use crate::config::{self, Config, ConfigWatcher, FieldError, ProviderKind};
 use crate::pricing::PriceTable;
-use crate::providers::{Anthropic, OpenAiCompatible, Provider};
+use crate::providers::{Anthropic, Gemini, OpenAiCompatible, Provider};
 use crate::router::{Health, Routes};
 use crate::secrets::Keys;
 use crate::store::Store;
@@ -43,6 +43,7 @@ impl Runtime {
                     Arc::new(OpenAiCompatible::new(p.id.clone(), base_url, key, missing_key_hint, client.clone(), kind == ProviderKind::Openai))
                 }
                 ProviderKind::Anthropic => Arc::new(Anthropic::new(p.id.clone(), base_url, key, missing_key_hint, client.clone())),
+                ProviderKind::Gemini => Arc::new(Gemini::new(p.id.clone(), base_url, key, missing_key_hint, client.clone())),
             };
             providers.insert(p.id.clone(), adapter);
         }

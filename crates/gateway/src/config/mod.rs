@@ -44,6 +44,7 @@ pub enum ProviderKind {
     Openai,
     OpenaiCompatible,
     Anthropic,
+    Gemini,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,6 +18,7 @@ const fn compatible(id: &'static str, name: &'static str, base_url: &'static str
 pub const PRESETS: &[Preset] = &[
     Preset { id: "openai", name: "OpenAI", kind: ProviderKind::Openai, base_url: "https://api.openai.com/v1", key_env: Some("OPENAI_API_KEY") },
     Preset { id: "anthropic", name: "Anthropic", kind: ProviderKind::Anthropic, base_url: "https://api.anthropic.com/v1", key_env: Some("ANTHROPIC_API_KEY") },
+    Preset { id: "gemini", name: "Google Gemini", kind: ProviderKind::Gemini, base_url: "https://generativelanguage.googleapis.com/v1beta", key_env: Some("GEMINI_API_KEY") },
     compatible("groq", "Groq", "https://api.groq.com/openai/v1", Some("GROQ_API_KEY")),
     compatible("mistral", "Mistral", "https://api.mistral.ai/v1", Some("MISTRAL_API_KEY")),
     compatible("deepseek", "DeepSeek", "https://api.deepseek.com/v1", Some("DEEPSEEK_API_KEY")),

@@ -7,9 +7,9 @@ use super::http::{describe, sse_frames, Step, Upstream};
 use super::{ChatReply, Frame, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
 use crate::wire::anthropic::request::from_internal;
-use crate::wire::anthropic::stream::{event, Decoded, Decoder};
+use crate::wire::anthropic::stream::{event, Decoder};
 use crate::wire::anthropic::message::to_completion;
-use crate::wire::ClientApi;
+use crate::wire::{ClientApi, Decoded};
 use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -40,10 +40,11 @@ impl Anthropic {
             body.insert("model".into(), Value::from(request.model));
             return Ok((body, &native.headers));
         }
-        if let Some(native) = request.native {
-            super::openai::refuse_untranslatable(&self.upstream.id, native)?;
-        }
-        let mut body = from_internal(request.body, request.model).map_err(|e| ProviderError::Unsupported {
+        let translatable = match request.native {
+            Some(native) => native.translatable(request.body, &self.upstream.id)?,
+            None => std::borrow::Cow::Borrowed(request.body),
+        };
+        let mut body = from_internal(&translatable, request.model).map_err(|e| ProviderError::Unsupported {
             provider: self.upstream.id.clone(),
             detail: format!("{} cannot be sent to `{}`: {}", e.path, self.upstream.id, e.message),
         })?;
@@ -100,8 +101,8 @@ impl super::Provider for Anthropic {
                 event(&mut native, sse.event.as_deref().unwrap_or_else(|| data.get("type").and_then(Value::as_str).unwrap_or("message")), &data);
                 let native = Some(native.freeze());
                 match decoder.event(&data) {
-                    Decoded::Chunks(chunks) => Step::Frame(Frame { chunks: chunks.iter().map(|c| Bytes::from(c.to_string())).collect(), native }),
-                    Decoded::Done => Step::Done(Some(Frame { chunks: Vec::new(), native })),
+                    Decoded::Chunks(chunks) => Step::Frame(Frame::new(&chunks, native)),
+                    Decoded::Done(chunks) => Step::Done(Some(Frame::new(&chunks, native))),
                     Decoded::Error(e) => Step::Error(e),
                 }
             })))

@@ -105,7 +105,7 @@ pub fn sse_frames(provider: String, response: reqwest::Response, decode: impl Fn
             match (self.decode)(event) {
                 Step::Frame(f) => self.pending.push_back(Ok(f)),
                 Step::Done(f) => {
-                    self.pending.extend(f.map(Ok));
+                    self.pending.extend(f.map(|f| Ok(Frame { ends: true, ..f })));
                     self.finished = true;
                 }
                 Step::Error(detail) => {

@@ -9,10 +9,12 @@
 //! the client then gets as it was sent.
 
 mod anthropic;
+mod gemini;
 mod http;
 mod openai;
 
 pub use anthropic::Anthropic;
+pub use gemini::{sse_event as gemini_sse, Gemini};
 pub use openai::OpenAiCompatible;
 
 use crate::wire::ClientApi;
@@ -45,6 +47,29 @@ pub struct NativeRequest {
     /// Fields the internal form could not carry: only a same-API upstream can serve the
     /// request; others refuse it, naming them.
     pub untranslatable: Vec<String>,
+    /// Internal body fields that only ask the client's API for a way of working (extended
+    /// thinking, safety settings): other APIs drop them.
+    pub wishes: &'static [&'static str],
+}
+
+impl NativeRequest {
+    /// The internal body as another API may get it: without the wishes, or refused, naming
+    /// what it cannot carry.
+    pub fn translatable<'a>(&self, body: &'a Map<String, Value>, provider: &str) -> Result<std::borrow::Cow<'a, Map<String, Value>>, ProviderError> {
+        if !self.untranslatable.is_empty() {
+            return Err(ProviderError::Unsupported {
+                provider: provider.to_owned(),
+                detail: format!(
+                    "{} cannot be sent to `{provider}`, whose API has no equivalent; remove it, or route this request to a provider of the client's own API",
+                    self.untranslatable.join(", ")
+                ),
+            });
+        }
+        if !self.wishes.iter().any(|w| body.contains_key(*w)) {
+            return Ok(std::borrow::Cow::Borrowed(body));
+        }
+        Ok(std::borrow::Cow::Owned(body.iter().filter(|(k, _)| !self.wishes.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()))
+    }
 }
 
 impl Serialize for UpstreamRequest<'_> {
@@ -75,6 +100,15 @@ pub enum ChatReply {
 pub struct Frame {
     pub chunks: Vec<Bytes>,
     pub native: Option<Bytes>,
+    /// The frame that completes the answer (a same-API client gets it only once the request
+    /// is logged).
+    pub ends: bool,
+}
+
+impl Frame {
+    pub fn new(chunks: &[Value], native: Option<Bytes>) -> Frame {
+        Frame { chunks: chunks.iter().map(|c| Bytes::from(c.to_string())).collect(), native, ends: false }
+    }
 }
 
 pub type FrameStream = BoxStream<'static, Result<Frame, ProviderError>>;

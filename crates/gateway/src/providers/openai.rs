@@ -4,14 +4,13 @@
 //! refused when it carries what this API cannot express (see `NativeRequest`).
 
 use super::http::{sse_frames, Step, Upstream};
-use super::{ChatReply, Frame, NativeRequest, ProviderError, UpstreamRequest};
+use super::{ChatReply, Frame, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
-use crate::wire::anthropic::request::WISHES;
 use crate::wire::ClientApi;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub struct OpenAiCompatible {
     upstream: Upstream,
@@ -49,8 +48,7 @@ impl OpenAiCompatible {
         let Some(native) = request.native else {
             return Ok(serde_json::to_vec(&request).expect("a JSON map always serializes"));
         };
-        refuse_untranslatable(&self.upstream.id, native)?;
-        let mut body: Map<String, Value> = request.body.iter().filter(|(k, _)| !WISHES.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut body = native.translatable(request.body, &self.upstream.id)?.into_owned();
         body.insert("model".into(), Value::from(request.model));
         if self.official {
             if let Some(max) = body.remove("max_tokens") {
@@ -59,17 +57,6 @@ impl OpenAiCompatible {
         }
         Ok(serde_json::to_vec(&body).expect("a JSON map always serializes"))
     }
-}
-
-/// A translated request that needs what only its own API has goes nowhere else.
-pub(super) fn refuse_untranslatable(provider: &str, native: &NativeRequest) -> Result<(), ProviderError> {
-    if native.untranslatable.is_empty() {
-        return Ok(());
-    }
-    Err(ProviderError::Unsupported {
-        provider: provider.to_owned(),
-        detail: format!("{} cannot be sent to `{provider}`, whose API has no equivalent; remove it, or route this request to a provider of the client's own API", native.untranslatable.join(", ")),
-    })
 }
 
 fn bearer(request: reqwest::RequestBuilder, key: &str) -> reqwest::RequestBuilder {
@@ -135,5 +122,5 @@ fn decode(data: &str) -> Step {
             .unwrap_or_else(|| data.to_owned());
         return Step::Error(message);
     }
-    Step::Frame(Frame { chunks: vec![Bytes::copy_from_slice(data.as_bytes())], native: None })
+    Step::Frame(Frame { chunks: vec![Bytes::copy_from_slice(data.as_bytes())], native: None, ends: false })
 }

@@ -62,8 +62,9 @@ pub struct Routes {
     routes: HashMap<String, RouteConfig>,
     /// Enabled provider ids in config order.
     enabled: Vec<String>,
-    /// Enabled providers that speak Anthropic's API: where bare `claude-…` names go.
-    anthropic: Vec<String>,
+    /// Model-name prefixes and the enabled provider of their vendor's API that serves them
+    /// (`claude-` → the first Anthropic provider), in config order.
+    vendors: Vec<(&'static str, String)>,
     disabled: Vec<String>,
     default_timeout: Duration,
     cache: CachePolicy,
@@ -83,7 +84,7 @@ impl Routes {
         let (enabled, disabled): (Vec<_>, Vec<_>) = config.providers.iter().partition(|p| p.enabled);
         Routes {
             routes: config.routes.iter().map(|r| (r.model.clone(), r.clone())).collect(),
-            anthropic: enabled.iter().filter(|p| p.kind.or(crate::config::preset(&p.id).map(|x| x.kind)) == Some(crate::config::ProviderKind::Anthropic)).map(|p| p.id.clone()).collect(),
+            vendors: enabled.iter().filter_map(|p| Some((vendor_prefix(p.kind.or(crate::config::preset(&p.id).map(|x| x.kind))?)?, p.id.clone()))).collect(),
             enabled: enabled.into_iter().map(|p| p.id.clone()).collect(),
             disabled: disabled.into_iter().map(|p| p.id.clone()).collect(),
             default_timeout: Duration::from_secs(config.router.timeout_secs),
@@ -97,8 +98,9 @@ impl Routes {
     }
 
     /// A route name, else `provider/model` with a configured provider, else a bare model name:
-    /// the provider whose price table knows it, else (for `claude-…`, the names Claude Code
-    /// sends) the first Anthropic provider, else the first enabled provider.
+    /// the provider whose price table knows it, else the first provider of the model's vendor
+    /// (`claude-…`, the names Claude Code sends, to Anthropic; `gemini-…` to Gemini), else the
+    /// first enabled provider.
     pub fn resolve(&self, model: &str, prices: &PriceTable) -> Result<Route, ResolveError> {
         if let Some(r) = self.routes.get(model) {
             let targets: Vec<Target> = r.targets.iter().filter_map(|t| Target::parse(t)).filter(|t| self.enabled.contains(&t.provider)).collect();
@@ -135,7 +137,7 @@ impl Routes {
             .enabled
             .iter()
             .find(|p| prices.lists(p, model))
-            .or_else(|| self.anthropic.first().filter(|_| model.starts_with("claude-")))
+            .or_else(|| self.vendors.iter().find(|(prefix, _)| model.starts_with(prefix)).map(|(_, id)| id))
             .or_else(|| self.enabled.first())
             .ok_or_else(|| ResolveError::NoProviders { model: model.into() })?;
         Ok(self.direct(Target { provider: provider.clone(), model: model.into() }))
@@ -143,6 +145,15 @@ impl Routes {
 
     fn direct(&self, target: Target) -> Route {
         Route { identity: format!("direct:{target}"), targets: vec![target.clone()], baseline: target, timeout: self.default_timeout, cache: self.cache }
+    }
+}
+
+/// The model-name prefix of the vendor whose API a provider kind speaks.
+fn vendor_prefix(kind: crate::config::ProviderKind) -> Option<&'static str> {
+    match kind {
+        crate::config::ProviderKind::Anthropic => Some("claude-"),
+        crate::config::ProviderKind::Gemini => Some("gemini-"),
+        _ => None,
     }
 }
 

@@ -2,6 +2,8 @@
 //! (a web page in a browser must not drive the gateway) and the local token.
 
 use super::error::ApiError;
+use super::pipeline::edge;
+use crate::wire::ClientApi;
 use crate::Engine;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
@@ -16,7 +18,8 @@ const APP_ORIGINS: &[&str] = &["tauri://localhost", "http://tauri.localhost", "h
 /// Paths anyone on this machine may read without the token: the health checks (Claude Code
 /// probes `/api/hello`) and the UI's files (the UI signs in with the token itself).
 fn is_public(method: &Method, path: &str) -> bool {
-    (method == Method::GET || method == Method::HEAD) && (matches!(path, "/healthz" | "/api/hello") || !(path.starts_with("/api/") || path.starts_with("/v1/") || path == "/api" || path == "/v1"))
+    let api = ["/api", "/v1", "/v1beta"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")));
+    (method == Method::GET || method == Method::HEAD) && (matches!(path, "/healthz" | "/api/hello") || !api)
 }
 
 pub async fn guard(State(engine): State<Arc<Engine>>, request: Request, next: Next) -> Response {
@@ -46,6 +49,7 @@ pub async fn guard(State(engine): State<Arc<Engine>>, request: Request, next: Ne
         }
     }
     if !is_public(request.method(), request.uri().path()) && !token_ok(&request, &engine.token()) {
+        let api = ClientApi::for_path(request.uri().path());
         let e = ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_request_error",
@@ -55,14 +59,16 @@ pub async fn guard(State(engine): State<Arc<Engine>>, request: Request, next: Ne
             ),
         )
         .code("invalid_api_key");
-        let response = e.into_response();
+        let response = edge::error(api, e);
         return match &cors_origin {
             Some(o) => with_cors(response, o),
             None => response,
         };
     }
-    let response = if engine.paused() && request.uri().path().starts_with("/v1/") {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "Sluice is paused: resume the proxy from the tray menu or the Settings page").code("paused").into_response()
+    let path = request.uri().path();
+    let response = if engine.paused() && (path.starts_with("/v1/") || path.starts_with("/v1beta/")) {
+        let e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "Sluice is paused: resume the proxy from the tray menu or the Settings page").code("paused");
+        edge::error(ClientApi::for_path(path), e)
     } else {
         next.run(request).await
     };
@@ -88,11 +94,14 @@ fn with_cors(mut response: Response, origin: &str) -> Response {
     response
 }
 
+/// The token as each client API sends a key: OpenAI's bearer, Anthropic's `x-api-key`,
+/// Gemini's `x-goog-api-key` (or its `?key=`).
 fn token_ok(request: &Request, token: &str) -> bool {
     let headers = request.headers();
-    let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    [bearer, api_key].into_iter().flatten().any(|given| constant_time_eq(given.trim().as_bytes(), token.as_bytes()))
+    let header = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let bearer = header(header::AUTHORIZATION.as_str()).and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let query_key = request.uri().query().into_iter().flat_map(|q| q.split('&')).find_map(|p| p.strip_prefix("key="));
+    [bearer, header("x-api-key"), header("x-goog-api-key"), query_key].into_iter().flatten().any(|given| constant_time_eq(given.trim().as_bytes(), token.as_bytes()))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

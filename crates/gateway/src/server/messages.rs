@@ -6,9 +6,9 @@
 use super::body::{parse_object, read_body};
 use super::error::ApiError;
 use super::pipeline::{self, edge, Inbound};
-use crate::pricing::estimate_usage;
-use crate::providers::{NativeRequest, UpstreamRequest};
-use crate::wire::anthropic::request::{to_internal, Internal};
+use crate::providers::NativeRequest;
+use crate::wire::anthropic::request::{to_internal, WISHES};
+use crate::wire::Internal;
 use crate::wire::ClientApi;
 use crate::Engine;
 use axum::body::Body;
@@ -31,7 +31,7 @@ pub async fn messages(State(engine): State<Arc<Engine>>, headers: HeaderMap, bod
             let Internal { body, untranslatable } = internal;
             let model = body["model"].as_str().unwrap_or_default().to_owned();
             let stream = native.get("stream").and_then(Value::as_bool).unwrap_or(false);
-            let native = NativeRequest { api: API, body: native, headers: forwarded(&headers), untranslatable };
+            let native = NativeRequest { api: API, body: native, headers: forwarded(&headers), untranslatable, wishes: WISHES };
             let inbound = Inbound { api: API, body, native: Some(native), model, stream, include_usage: false, raw, started };
             pipeline::run(engine, &headers, inbound).await
         }
@@ -39,31 +39,19 @@ pub async fn messages(State(engine): State<Arc<Engine>>, headers: HeaderMap, bod
     }
 }
 
-/// Counts the request's input tokens: the route's first target counts them when it speaks
-/// Anthropic's API, else Sluice estimates them (tiktoken's o200k, like the request log).
+/// Counts the request's input tokens (see `pipeline::count_tokens`).
 pub async fn count_tokens(State(engine): State<Arc<Engine>>, headers: HeaderMap, body: Body) -> Response {
-    match count(&engine, &headers, body).await {
+    let counted = async {
+        let (_, mut native, internal) = read(&engine, &headers, body, true).await?;
+        native.remove("max_tokens");
+        let model = internal.body["model"].as_str().unwrap_or_default().to_owned();
+        let native = NativeRequest { api: API, body: native, headers: forwarded(&headers), untranslatable: internal.untranslatable.clone(), wishes: WISHES };
+        pipeline::count_tokens(&engine, &model, internal, native).await
+    };
+    match counted.await {
         Ok(n) => axum::Json(json!({ "input_tokens": n })).into_response(),
         Err(e) => edge::error(API, e),
     }
-}
-
-async fn count(engine: &Arc<Engine>, headers: &HeaderMap, body: Body) -> Result<u64, ApiError> {
-    let (_, mut native, internal) = read(engine, headers, body, true).await?;
-    let rt = engine.runtime();
-    let model = internal.body["model"].as_str().unwrap_or_default();
-    let route = rt.routes.resolve(model, &rt.prices).map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
-    let target = &route.targets[0];
-    if let Some(provider) = rt.providers.get(&target.provider).filter(|p| p.api() == API) {
-        native.remove("max_tokens");
-        let native = NativeRequest { api: API, body: native, headers: forwarded(headers), untranslatable: internal.untranslatable };
-        let request = UpstreamRequest { body: &internal.body, model: &target.model, native: Some(&native) };
-        return provider.count_tokens(request).await.map_err(|e| ApiError::new(axum::http::StatusCode::from_u16(e.client_status()).unwrap_or(axum::http::StatusCode::BAD_GATEWAY), "upstream_error", e.to_string()));
-    }
-    let tools = internal.body.get("tools").map(Value::to_string).unwrap_or_default();
-    let messages = internal.body.get("messages").cloned().unwrap_or(Value::Null);
-    let usage = tokio::task::spawn_blocking(move || estimate_usage(&messages, "").prompt + estimate_usage(&Value::Null, &tools).completion).await.unwrap_or_default();
-    Ok(usage)
 }
 
 /// The body as received, as parsed, and in the internal form. count_tokens bodies have no

@@ -5,6 +5,7 @@ mod body;
 mod chat;
 mod embeddings;
 mod error;
+mod gemini;
 mod guard;
 mod messages;
 mod models;
@@ -138,6 +139,8 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/v1/chat/completions", post(chat::chat_completions))
         .route("/v1/messages", post(messages::messages))
         .route("/v1/messages/count_tokens", post(messages::count_tokens))
+        .route("/v1beta/models", get(gemini::list))
+        .route("/v1beta/models/{*rest}", post(gemini::call))
         .route("/v1/embeddings", post(embeddings::embeddings))
         .route("/v1/models", get(models::list_models))
         .route("/api/stats", get(admin::stats))

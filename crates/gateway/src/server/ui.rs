@@ -14,7 +14,7 @@ struct Assets;
 
 pub async fn serve(method: Method, uri: Uri) -> Response {
     let path = uri.path();
-    let is_api = ["/api", "/v1"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")));
+    let is_api = ["/api", "/v1", "/v1beta"].iter().any(|p| path == *p || path.starts_with(&format!("{p}/")));
     if is_api || (method != Method::GET && method != Method::HEAD) {
         return ApiError::not_found(format!("no such endpoint: {method} {path}")).into_response();
     }

@@ -171,7 +171,7 @@ fn merge_tool_call(calls: &mut Vec<Map<String, Value>>, delta: &Value) {
         calls.push(Map::new());
     }
     let call = &mut calls[index];
-    for key in ["id", "type"] {
+    for key in ["id", "type", "thought_signature"] {
         if let Some(v) = delta.get(key).filter(|v| !v.is_null()) {
             call.insert(key.into(), v.clone());
         }

@@ -4,6 +4,7 @@
 
 mod accumulate;
 pub mod anthropic;
+pub mod gemini;
 mod replay;
 mod sse;
 mod usage;
@@ -23,6 +24,8 @@ pub enum ClientApi {
     OpenaiChat,
     /// `POST /v1/messages`.
     AnthropicMessages,
+    /// `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`.
+    Gemini,
 }
 
 impl ClientApi {
@@ -30,8 +33,45 @@ impl ClientApi {
         match self {
             ClientApi::OpenaiChat => "openai-chat",
             ClientApi::AnthropicMessages => "anthropic-messages",
+            ClientApi::Gemini => "gemini",
         }
     }
+
+    /// The API a path belongs to, for answers given before a handler runs (auth, pause).
+    pub fn for_path(path: &str) -> ClientApi {
+        if path.starts_with("/v1/messages") {
+            ClientApi::AnthropicMessages
+        } else if path.starts_with("/v1beta/") {
+            ClientApi::Gemini
+        } else {
+            ClientApi::OpenaiChat
+        }
+    }
+}
+
+/// What one upstream event of a native API amounts to in the internal form.
+#[derive(Debug, PartialEq)]
+pub enum Decoded {
+    /// Internal chunks (possibly none: pings, block boundaries).
+    Chunks(Vec<serde_json::Value>),
+    /// The answer is complete, with the event's last chunks.
+    Done(Vec<serde_json::Value>),
+    /// The upstream reported an error: the answer is cut.
+    Error(String),
+}
+
+/// A client's field that a request cannot carry; `path` names it the way the client wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+/// A client's request in the internal form, and what that form could not carry.
+pub struct Internal {
+    pub body: serde_json::Map<String, serde_json::Value>,
+    /// Field paths only an upstream of the client's own API can honour.
+    pub untranslatable: Vec<String>,
 }
 
 /// How an error message names a JSON value's type.

@@ -171,14 +171,15 @@ impl Call {
         let mut response = if self.stream {
             sse_response(Body::from(self.replay(&hit)))
         } else {
-            json_response(StatusCode::OK, edge::complete(self.api, &hit.response, None))
+            json_response(StatusCode::OK, edge::complete(self.api, None, &hit.response, None))
         };
         self.decorate(&mut response, status, Some(&target), Some(Money { cost: Some(0.0), saved }));
         response
     }
 
-    /// `native` is the upstream's own body, when its API differs from the internal one.
-    pub async fn complete(mut self, target: Target, bytes: Bytes, native: Option<Bytes>, attempts: Vec<AttemptRecord>) -> Response {
+    /// `native` is the upstream's own body, in its API (`upstream`), when that is not the
+    /// internal one.
+    pub async fn complete(mut self, target: Target, upstream: ClientApi, bytes: Bytes, native: Option<Bytes>, attempts: Vec<AttemptRecord>) -> Response {
         let cache = self.cache_status();
         let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
         let reported = parsed.as_ref().and_then(|v| v.get("usage")).and_then(Usage::from_json);
@@ -202,7 +203,7 @@ impl Call {
             record.error = Some(format!("{} sent a body that is not JSON; passed on as is", target.provider));
         }
         self.commit(record, insert).await;
-        let mut response = json_response(StatusCode::OK, edge::complete(self.api, &bytes, native.as_ref()));
+        let mut response = json_response(StatusCode::OK, edge::complete(self.api, Some(upstream), &bytes, native.as_ref()));
         self.decorate(&mut response, cache, Some(&target), Some(Money { cost, saved }));
         response
     }
@@ -251,7 +252,7 @@ impl Call {
             None => chunks.iter().map(|c| Bytes::from(c.to_string())).collect(),
         };
         let mut out = StreamOut::new(self.api, self.include_usage, None);
-        let mut bytes = BytesMut::from(&out.frame(&Frame { chunks: raw, native: None }, &chunks)[..]);
+        let mut bytes = BytesMut::from(&out.frame(&Frame { chunks: raw, native: None, ends: false }, &chunks)[..]);
         bytes.extend_from_slice(&out.done());
         bytes.freeze()
     }

@@ -4,6 +4,7 @@
 //! and pricing see only the internal request (OpenAI chat).
 
 mod call;
+mod count;
 pub mod edge;
 mod semantic;
 mod stream;
@@ -20,6 +21,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
 use call::Call;
+pub use count::count_tokens;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
@@ -96,7 +98,7 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
     let result = call_chat(&rt.providers, &engine.health, &rt.config.router, &call.route, &body, native.as_ref(), stream, &mut attempts).await;
     Ok(match result {
         Err(e) => call.fail(e, attempts).await,
-        Ok(Served { target, answer: Answer::Complete { completion, native }, .. }) => call.complete(target, completion, native, attempts).await,
+        Ok(Served { target, api: upstream, answer: Answer::Complete { completion, native } }) => call.complete(target, upstream, completion, native, attempts).await,
         Ok(Served { target, api: upstream, answer: Answer::Stream { first, rest } }) => stream::respond(call, target, upstream, first, rest, attempts),
     })
 }

@@ -14,28 +14,14 @@
 //! Out of the internal form, for an Anthropic target called by another client: the reverse,
 //! with a `max_tokens` default since Anthropic requires one.
 
-use crate::wire::type_name;
+use crate::wire::{type_name, FieldError, Internal};
 use serde_json::{json, Map, Value};
 
 /// Anthropic requires `max_tokens`; OpenAI-shaped requests often leave it out.
 pub const DEFAULT_MAX_TOKENS: u64 = 8192;
 
-/// A client's field that a request cannot carry; `path` names it the way the client wrote it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldError {
-    pub path: String,
-    pub message: String,
-}
-
 fn bad(path: impl Into<String>, message: impl Into<String>) -> FieldError {
     FieldError { path: path.into(), message: message.into() }
-}
-
-/// An Anthropic request in the internal form, and what that form had to leave out.
-pub struct Internal {
-    pub body: Map<String, Value>,
-    /// Field paths only an Anthropic target can honour.
-    pub untranslatable: Vec<String>,
 }
 
 /// Anthropic fields that ask for a way of working (extended thinking, effort, clearing old

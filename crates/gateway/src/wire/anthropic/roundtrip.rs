@@ -2,7 +2,8 @@
 //! the same to an OpenAI client (the folded completion) and, encoded again, is a well-formed
 //! Anthropic stream with the same blocks: text, thinking with its signature, tool arguments.
 
-use super::stream::{Decoded, Decoder, Encoder};
+use super::stream::{Decoder, Encoder};
+use crate::wire::Decoded;
 use crate::wire::{ChunkAccumulator, SseDecoder};
 use bytes::BytesMut;
 use proptest::prelude::*;
@@ -139,7 +140,7 @@ proptest! {
         for (n, e) in events.iter().enumerate() {
             match decoder.event(e) {
                 Decoded::Chunks(c) => chunks.extend(c),
-                Decoded::Done => prop_assert_eq!(n, events.len() - 1),
+                Decoded::Done(_) => prop_assert_eq!(n, events.len() - 1),
                 Decoded::Error(e) => panic!("{e}"),
             }
         }

@@ -10,21 +10,11 @@
 //! own `message_delta.usage` may).
 
 use super::message::{finish_to_stop_reason, stop_reason_to_finish, usage_from_internal, usage_to_internal, UNTRANSLATED};
-use crate::wire::Usage;
+use crate::wire::{Decoded, Usage};
 use bytes::{BufMut, BytesMut};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-/// What one upstream event amounts to.
-#[derive(Debug, PartialEq)]
-pub enum Decoded {
-    /// Internal chunks (possibly none: pings, block boundaries).
-    Chunks(Vec<Value>),
-    /// `message_stop`: the answer is complete.
-    Done,
-    /// An `error` event: the answer is cut.
-    Error(String),
-}
 
 enum Block {
     Content,
@@ -119,7 +109,7 @@ impl Decoder {
                                    "choices": [], "usage": usage_to_internal(&self.usage).to_json()});
                 Decoded::Chunks(vec![finish, usage])
             }
-            "message_stop" => Decoded::Done,
+            "message_stop" => Decoded::Done(Vec::new()),
             "error" => {
                 let e = data.get("error").cloned().unwrap_or(Value::Null);
                 let kind = e.get("type").and_then(Value::as_str).unwrap_or("error");
