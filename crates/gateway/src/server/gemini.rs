@@ -1,5 +1,6 @@
 //! Google's Gemini API (`POST /v1beta/models/{model}:generateContent`,
-//! `:streamGenerateContent?alt=sse`, `:countTokens`, and `GET /v1beta/models`), for Gemini CLI
+//! `:streamGenerateContent?alt=sse`, `:countTokens`, the same under `/v1/models/`, and
+//! `GET /v1beta/models`), for Gemini CLI
 //! (`GOOGLE_GEMINI_BASE_URL`) and the google-genai SDKs, which send the Sluice token as
 //! `x-goog-api-key`. Converted to the internal request at the edge (`wire::gemini`), then the
 //! one pipeline; a Gemini target gets the client's own body.

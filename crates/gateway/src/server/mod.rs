@@ -141,6 +141,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/v1/messages/count_tokens", post(messages::count_tokens))
         .route("/v1beta/models", get(gemini::list))
         .route("/v1beta/models/{*rest}", post(gemini::call))
+        .route("/v1/models/{*rest}", post(gemini::call))
         .route("/v1/embeddings", post(embeddings::embeddings))
         .route("/v1/models", get(models::list_models))
         .route("/api/stats", get(admin::stats))

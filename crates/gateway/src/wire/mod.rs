@@ -41,7 +41,7 @@ impl ClientApi {
     pub fn for_path(path: &str) -> ClientApi {
         if path.starts_with("/v1/messages") {
             ClientApi::AnthropicMessages
-        } else if path.starts_with("/v1beta/") {
+        } else if path.starts_with("/v1beta/") || (path.starts_with("/v1/models/") && path.contains(':')) {
             ClientApi::Gemini
         } else {
             ClientApi::OpenaiChat

@@ -61,6 +61,8 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         SemanticQuery::from_request(&route.identity, &embedder, &body).map(|query| (settings, query))
     });
     if stream {
+        // Gemini says "stream" in its URL, not its body.
+        body.insert("stream".into(), json!(true));
         // Ask for usage even when the client did not, to price the call; the usage-only chunk
         // is withheld from clients that did not ask for it.
         body.insert("stream_options".into(), json!({ "include_usage": true }));

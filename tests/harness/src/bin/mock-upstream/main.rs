@@ -1,6 +1,6 @@
-//! A mock upstream for Sluice's tests and benchmarks, speaking OpenAI's chat API (`openai.rs`)
-//! and Anthropic's Messages API (`anthropic.rs`), each written from the providers' documented
-//! wire formats, independently of Sluice's own translation code.
+//! A mock upstream for Sluice's tests and benchmarks, speaking OpenAI's chat API (`openai.rs`),
+//! Anthropic's Messages API (`anthropic.rs`) and Gemini's API (`gemini.rs`), each written from
+//! the providers' documented wire formats, independently of Sluice's own translation code.
 //!
 //! Behaviour is chosen by words in the requested model name, so one mock serves every case:
 //! `status-503`, `status-429-ra-1` (429 with `Retry-After: 1`), `status-400`, `hang`,
@@ -25,6 +25,7 @@ use axum::serve::ListenerExt;
 use axum::{Json, Router};
 
 mod anthropic;
+mod gemini;
 mod openai;
 use clap::Parser;
 use serde_json::{json, Value};
@@ -74,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
         .route("/v1/models", get(openai::models))
         .route("/v1/messages", post(anthropic::messages))
         .route("/v1/messages/count_tokens", post(anthropic::count_tokens))
+        .route("/v1beta/models/{*rest}", post(gemini::call))
         .route("/_mock/stats", get(stats))
         .route("/_mock/requests", get(requests))
         .route("/_mock/reset", post(reset))
@@ -131,7 +133,7 @@ impl Mock {
         let count = *n;
         if self.keep > 0 {
             let seen: serde_json::Map<String, Value> =
-                ["authorization", "x-api-key", "anthropic-version", "anthropic-beta"].iter().map(|h| (h.to_string(), json!(header(headers, h)))).collect();
+                ["authorization", "x-api-key", "anthropic-version", "anthropic-beta", "x-goog-api-key"].iter().map(|h| (h.to_string(), json!(header(headers, h)))).collect();
             c.recent.push(json!({"path": api.path, "authorization": header(headers, "authorization"), "headers": seen, "body": body}));
             let excess = c.recent.len().saturating_sub(self.keep);
             c.recent.drain(..excess);
