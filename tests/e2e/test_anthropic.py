@@ -168,8 +168,8 @@ def test_errors_come_in_anthropic_shape(sluice):
 def test_what_a_translated_target_cannot_take_is_refused_by_name(sluice, mock):
     before = mock.count("refuse")
     with pytest.raises(anthropic.BadRequestError) as e:
-        client(sluice).messages.create(model="mock/refuse", max_tokens=5, extra_body={"top_k": 3}, messages=[{"role": "user", "content": "x"}])
-    assert "top_k" in str(e.value) and "`mock`" in str(e.value)
+        client(sluice).messages.create(model="mock/refuse", max_tokens=5, extra_body={"container": "c1"}, messages=[{"role": "user", "content": "x"}])
+    assert "container" in str(e.value) and "`mock`" in str(e.value)
     assert mock.count("refuse") == before, "nothing was sent"
 
 

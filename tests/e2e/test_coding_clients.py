@@ -10,21 +10,34 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, unique
-from test_anthropic import anthropic_toml
+from test_gemini import gemini_toml
 
 BIN = ROOT / "tests" / "clients" / "node_modules" / ".bin"
 
 
 @pytest.fixture
 def sluice(sluice_factory, mock):
-    return sluice_factory(raw=anthropic_toml(mock))
+    return sluice_factory(raw=gemini_toml(mock))
+
+
+def run(args, tmp_path, env):
+    done = subprocess.run([str(a) for a in args], cwd=tmp_path, env={"PATH": "/usr/local/bin:/usr/bin:/bin", **env}, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def marker_prompt(tmp_path, tool, argument):
+    """A prompt the mock answers with a call to `tool`, reading a file only this test wrote."""
+    secret = unique("marker")
+    marker = tmp_path / "marker.txt"
+    marker.write_text(secret + "\n")
+    return secret, "CALLTOOL " + tool + " " + json.dumps({argument: str(marker)})
 
 
 def claude(sluice, tmp_path, model, prompt):
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
     env = {
-        "PATH": "/usr/bin:/bin",
         "HOME": str(home),
         "CLAUDE_CONFIG_DIR": str(home / ".claude"),
         "ANTHROPIC_BASE_URL": sluice.url,
@@ -35,10 +48,7 @@ def claude(sluice, tmp_path, model, prompt):
         "DISABLE_ERROR_REPORTING": "1",
         "DISABLE_AUTOUPDATER": "1",
     }
-    done = subprocess.run([str(BIN / "claude"), "-p", prompt, "--model", model, "--output-format", "json"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(done.stdout)
+    result = json.loads(run([BIN / "claude", "-p", prompt, "--model", model, "--output-format", "json"], tmp_path, env))
     assert not result["is_error"], result
     return result
 
@@ -54,12 +64,36 @@ def test_claude_code_answers_through_sluice(sluice, tmp_path, target):
 
 @pytest.mark.parametrize("target", ["anth", "mock"])
 def test_claude_code_runs_a_tool_and_sends_the_result_back(sluice, tmp_path, target):
-    secret = unique("marker")
-    marker = tmp_path / "marker.txt"
-    marker.write_text(secret + "\n")
-    prompt = "CALLTOOL Read " + json.dumps({"file_path": str(marker)})
-    result = claude(sluice, tmp_path, f"{target}/claude-code-tool", prompt)
+    secret, prompt = marker_prompt(tmp_path, "Read", "file_path")
+    result = claude(sluice, tmp_path, f"{target}/claude-code-agent", prompt)
     assert result["result"].startswith("Tool said: ") and secret in result["result"], result["result"]
     assert result["num_turns"] == 2
     rows = sluice.log(2)
     assert all(r["client_api"] == "anthropic-messages" and r["provider"] == target for r in rows)
+
+
+def gemini(sluice, tmp_path, model, prompt):
+    home = tmp_path / "gemini-home"
+    (home / ".gemini").mkdir(parents=True, exist_ok=True)
+    # No usage statistics, telemetry or update checks: nothing goes to Google.
+    (home / ".gemini" / "settings.json").write_text(json.dumps({
+        "general": {"enableAutoUpdate": False, "enableAutoUpdateNotification": False},
+        "privacy": {"usageStatisticsEnabled": False},
+        "telemetry": {"enabled": False},
+        "security": {"auth": {"selectedType": "gemini-api-key"}},
+    }))
+    env = {"HOME": str(home), "GOOGLE_GEMINI_BASE_URL": sluice.url, "GEMINI_API_KEY": sluice.token,
+           "GEMINI_TELEMETRY_ENABLED": "false", "GEMINI_CLI_TRUST_WORKSPACE": "true"}
+    return json.loads(run([BIN / "gemini", "-p", prompt, "--model", model, "--output-format", "json"], tmp_path, env))
+
+
+@pytest.mark.parametrize("target", ["gem", "mock"])
+def test_gemini_cli_answers_and_runs_a_tool(sluice, tmp_path, target):
+    word = unique("hello")
+    answer = gemini(sluice, tmp_path, f"{target}/gemini-cli", f"say {word}")
+    assert answer["response"].startswith("Echo: ") and word in answer["response"]
+    secret, prompt = marker_prompt(tmp_path, "read_file", "file_path")
+    answer = gemini(sluice, tmp_path, f"{target}/gemini-cli-agent", prompt)
+    assert answer["response"].startswith("Tool said: ") and secret in answer["response"], answer["response"]
+    rows = sluice.log(3)
+    assert all(r["client_api"] == "gemini" and r["provider"] == target and r["status"] == 200 for r in rows)

@@ -125,8 +125,8 @@ def test_errors_and_blocked_prompts(sluice):
         wrong.models.generate_content(model="gem/x", contents="x")
     assert e.value.code == 401
     with pytest.raises(errors.ClientError) as e:
-        c.models.generate_content(model="mock/refuse", contents="x", config=types.GenerateContentConfig(top_k=3))
-    assert "topK" in e.value.message and "`mock`" in e.value.message
+        c.models.generate_content(model="mock/refuse", contents="x", config=types.GenerateContentConfig(response_logprobs=True))
+    assert "responseLogprobs" in e.value.message and "`mock`" in e.value.message
     blocked = c.models.generate_content(model="gem/blocked", contents=unique("x"))
     assert blocked.prompt_feedback.block_reason == types.BlockedReason.SAFETY
 

@@ -4,11 +4,11 @@
 //! `tool` messages (placed first, as OpenAI wants them right after the assistant's calls),
 //! images and PDFs become `image_url` and `file` parts, `tool_use` becomes `tool_calls`, and
 //! `cache_control` markers stay on the parts that carry them. What the internal form cannot say
-//! (`top_k`, server tools, block types and fields Sluice does not know) is listed as
-//! untranslatable: an Anthropic target gets the client's own body anyway, and any other target
-//! refuses the request naming those fields. Some fields are wishes about how Anthropic should
-//! work, not content (`WISHES`: thinking, effort, server-side context clearing): a translated
-//! target answers without them. Earlier thinking blocks only mean something to the model that
+//! (server tools, block types and fields Sluice does not know) is listed as untranslatable: an
+//! Anthropic target gets the client's own body anyway, and any other target refuses the request
+//! naming those fields. Some fields are wishes about how Anthropic should work, not content
+//! (`WISHES`: thinking, effort, server-side context clearing, `top_k`): a translated target
+//! answers without them. Earlier thinking blocks only mean something to the model that
 //! signed them, and are left out likewise. A `system` turn inside `messages` stays in place.
 //!
 //! Out of the internal form, for an Anthropic target called by another client: the reverse,
@@ -25,8 +25,9 @@ fn bad(path: impl Into<String>, message: impl Into<String>) -> FieldError {
 }
 
 /// Anthropic fields that ask for a way of working (extended thinking, effort, clearing old
-/// context server-side) rather than carry content: other targets answer without them.
-pub const WISHES: &[&str] = &["thinking", "output_config", "context_management"];
+/// context server-side) rather than carry content, or tune sampling in a way other APIs have no
+/// knob for (`top_k`): other targets answer without them.
+pub const WISHES: &[&str] = &["thinking", "output_config", "context_management", "top_k"];
 
 /// Fields the conversion maps; with `WISHES`, everything else goes to Anthropic targets only.
 const MAPPED: &[&str] = &["model", "messages", "system", "max_tokens", "stop_sequences", "stream", "temperature", "top_p", "tools", "tool_choice", "metadata", "service_tier"];
@@ -506,7 +507,7 @@ mod tests {
         let internal = to_internal(&req).unwrap();
         let mut names = internal.untranslatable;
         names.sort();
-        assert_eq!(names, ["container", "messages[0].content[0] (search_result)", "tools[0] (web_search_20250305)", "top_k"]);
+        assert_eq!(names, ["container", "messages[0].content[0] (search_result)", "tools[0] (web_search_20250305)"]);
         assert_eq!((&internal.body["top_k"], &internal.body["container"]), (&json!(3), &json!("c")), "kept for the cache key");
     }
 

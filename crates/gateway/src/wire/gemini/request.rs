@@ -7,9 +7,9 @@
 //! data-URL image or file part, and `generationConfig` maps onto the sampling parameters and
 //! `response_format`. A call's `thoughtSignature` travels on the tool call as
 //! `thought_signature`, so Gemini gets it back untouched. Wishes (`thinkingConfig`,
-//! `safetySettings`) stay in the body for the cache key and are dropped for other targets; what
-//! has no equivalent (`topK`, built-in tools, Files API URIs, cached content) is listed as
-//! untranslatable.
+//! `safetySettings`, `topK`) stay in the body for the cache key and are dropped for other
+//! targets; what has no equivalent (built-in tools, Files API URIs, cached content, other
+//! generation settings) is listed as untranslatable.
 //!
 //! Out of the internal form, for a Gemini target called by another client: the reverse.
 
@@ -20,8 +20,9 @@ fn bad(path: impl Into<String>, message: impl Into<String>) -> FieldError {
     FieldError { path: path.into(), message: message.into() }
 }
 
-/// Fields of the internal body that only ask Gemini for a way of working.
-pub const WISHES: &[&str] = &["thinkingConfig", "safetySettings"];
+/// Fields of the internal body that only ask Gemini for a way of working, or tune sampling in
+/// a way other APIs have no knob for (`topK`, which Gemini CLI always sends).
+pub const WISHES: &[&str] = &["thinkingConfig", "safetySettings", "topK"];
 
 /// `model` is the name from the request path (`models/{model}:generateContent`).
 pub fn to_internal(req: &Map<String, Value>, model: &str) -> Result<Internal, FieldError> {
@@ -198,6 +199,7 @@ fn generation_config(config: &Value, out: &mut Map<String, Value>, untranslatabl
             "presencePenalty" => "presence_penalty",
             "frequencyPenalty" => "frequency_penalty",
             "thinkingConfig" | "thinking_config" => "thinkingConfig",
+            "topK" | "top_k" => "topK",
             "responseMimeType" | "responseSchema" | "responseJsonSchema" => continue,
             "responseModalities" if v.as_array().is_some_and(|m| m.iter().all(|x| x == "TEXT")) => continue,
             _ => {
@@ -412,10 +414,10 @@ mod tests {
     #[test]
     fn what_only_gemini_can_do_is_named_and_bad_fields_refused() {
         let req = obj(json!({"contents": [{"role": "user", "parts": [{"fileData": {"fileUri": "files/x"}}]}], "tools": [{"googleSearch": {}}],
-            "generationConfig": {"topK": 3}, "cachedContent": "c/1"}));
+            "generationConfig": {"topK": 3, "responseLogprobs": true}, "cachedContent": "c/1"}));
         let mut names = to_internal(&req, "m").unwrap().untranslatable;
         names.sort();
-        assert_eq!(names, ["cachedContent", "contents[0].parts[0]", "generationConfig.topK", "tools[0] (googleSearch)"]);
+        assert_eq!(names, ["cachedContent", "contents[0].parts[0]", "generationConfig.responseLogprobs", "tools[0] (googleSearch)"]);
         let err = |v: Value| to_internal(&obj(v), "m").err().unwrap().path;
         assert_eq!(err(json!({})), "contents");
         assert_eq!(err(json!({"contents": [{"role": "robot", "parts": []}]})), "contents[0].role");

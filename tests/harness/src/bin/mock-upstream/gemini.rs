@@ -35,7 +35,7 @@ const GENERATE: Api = Api { path: "/v1beta/models:generateContent", key_of: goog
 const OTHER: Api = Api { path: "/v1beta/models:other", key_of: goog_key, error };
 
 fn parts_text(parts: &Value) -> String {
-    parts.as_array().into_iter().flatten().filter(|p| p.get("thought").is_none()).filter_map(|p| p["text"].as_str()).collect::<Vec<_>>().join(" ")
+    parts.as_array().into_iter().flatten().filter(|p| p.get("thought").is_none()).filter_map(|p| p["text"].as_str()).collect::<Vec<_>>().join("\n")
 }
 
 fn turn(body: &Value) -> Turn {

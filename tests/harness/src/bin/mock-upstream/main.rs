@@ -9,8 +9,8 @@
 //! with a tool call), `flaky-2` (the first 2 calls for this model fail with 503, or `flakystatus-N`). Anything else
 //! echoes the last user message. Embedding models take `delay-N` too (ms before the answer).
 //! Anthropic only: `overloaded` (529), `thinking` (a signed thinking block first), `cachewrite-N`,
-//! `errorevent` (an `error` event mid-stream). Both: a request with tools whose last user text
-//! has a line `CALLTOOL <name> <json>` is answered with that tool call, and a request whose last
+//! `errorevent` (an `error` event mid-stream). All: a request with tools whose last user text
+//! has `CALLTOOL <name> <json>` on a line is answered with that tool call, and a request whose last
 //! turn is a tool result is answered "Tool said: <result>" — one real agent turn.
 //! `/_mock/stats` reports counts and the order of recent events (a chat request arrived, an
 //! embedding was answered); `/_mock/requests` the recent paths, bodies and auth headers;
@@ -177,7 +177,7 @@ impl Turn {
             return Reply::Text(format!("Tool said: {result}"));
         }
         if self.has_tools {
-            let asked = self.last_user_text.lines().find_map(|l| l.trim().strip_prefix("CALLTOOL ")).and_then(|rest| {
+            let asked = self.last_user_text.lines().find_map(|l| l.split_once("CALLTOOL ").map(|(_, rest)| rest)).and_then(|rest| {
                 let (name, input) = rest.split_once(' ')?;
                 Some(Reply::Tool { name: name.to_owned(), input: serde_json::from_str(input).ok()? })
             });
