@@ -17,6 +17,12 @@ TOOLS = [{"name": "get_weather", "description": "Weather in a city",
 def anthropic_toml(mock):
     return providers_toml(mock) + f"""
 [[providers]]
+id = "oai"
+kind = "openai"
+base_url = "{mock.api}"
+api_key_env = "SLUICE_TEST_MOCK_KEY"
+
+[[providers]]
 id = "anth"
 kind = "anthropic"
 base_url = "{mock.api}"

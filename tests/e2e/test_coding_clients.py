@@ -97,3 +97,39 @@ def test_gemini_cli_answers_and_runs_a_tool(sluice, tmp_path, target):
     assert answer["response"].startswith("Tool said: ") and secret in answer["response"], answer["response"]
     rows = sluice.log(3)
     assert all(r["client_api"] == "gemini" and r["provider"] == target and r["status"] == 200 for r in rows)
+
+
+def codex(sluice, tmp_path, model, prompt):
+    home = tmp_path / "codex-home"
+    home.mkdir(exist_ok=True)
+    # A provider of Sluice's own, no update checks, no analytics: nothing goes to OpenAI.
+    (home / "config.toml").write_text(f"""
+model = "{model}"
+model_provider = "sluice"
+check_for_update_on_startup = false
+
+[model_providers.sluice]
+name = "Sluice"
+base_url = "{sluice.api}"
+env_key = "SLUICE_TOKEN"
+wire_api = "responses"
+
+[analytics]
+enabled = false
+""")
+    env = {"HOME": str(home), "CODEX_HOME": str(home), "SLUICE_TOKEN": sluice.token}
+    # Codex's own sandbox cannot start from a temporary folder; the test's command only reads.
+    out = run([BIN / "codex", "exec", "--skip-git-repo-check", "--sandbox", "danger-full-access", prompt], tmp_path, env)
+    return out.strip()
+
+
+@pytest.mark.parametrize("target", ["oai", "mock"])
+def test_codex_answers_and_runs_a_tool(sluice, tmp_path, target):
+    word = unique("hello")
+    assert codex(sluice, tmp_path, f"{target}/codex", f"say {word}") == f"Echo: say {word}"
+    secret, _ = marker_prompt(tmp_path, "exec_command", "cmd")
+    prompt = "CALLTOOL exec_command " + json.dumps({"cmd": f"cat {tmp_path / 'marker.txt'}"})
+    answer = codex(sluice, tmp_path, f"{target}/codex-agent", prompt)
+    assert answer.startswith("Tool said: ") and secret in answer, answer
+    rows = sluice.log(3)
+    assert all(r["client_api"] == "openai-responses" and r["provider"] == target and r["status"] == 200 for r in rows)

@@ -7,9 +7,9 @@ use super::http::{describe, sse_frames, Step, Upstream};
 use super::{ChatReply, Frame, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
 use crate::wire::anthropic::request::from_internal;
-use crate::wire::anthropic::stream::{event, Decoder};
+use crate::wire::anthropic::stream::Decoder;
 use crate::wire::anthropic::message::to_completion;
-use crate::wire::{ClientApi, Decoded};
+use crate::wire::{sse_event, ClientApi, Decoded};
 use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -78,8 +78,8 @@ impl super::Provider for Anthropic {
         &self.upstream.id
     }
 
-    fn api(&self) -> ClientApi {
-        ClientApi::AnthropicMessages
+    fn passes_through(&self, api: ClientApi) -> bool {
+        api == ClientApi::AnthropicMessages
     }
 
     fn chat<'a>(&'a self, request: UpstreamRequest<'a>, stream: bool) -> BoxFuture<'a, Result<ChatReply, ProviderError>> {
@@ -98,7 +98,7 @@ impl super::Provider for Anthropic {
                     return Step::Error(format!("an event that is not JSON: {}", sse.data));
                 };
                 let mut native = BytesMut::new();
-                event(&mut native, sse.event.as_deref().unwrap_or_else(|| data.get("type").and_then(Value::as_str).unwrap_or("message")), &data);
+                sse_event(&mut native, sse.event.as_deref().unwrap_or_else(|| data.get("type").and_then(Value::as_str).unwrap_or("message")), &data);
                 let native = Some(native.freeze());
                 match decoder.event(&data) {
                     Decoded::Chunks(chunks) => Step::Frame(Frame::new(&chunks, native)),

@@ -58,8 +58,8 @@ impl super::Provider for Gemini {
         &self.upstream.id
     }
 
-    fn api(&self) -> ClientApi {
-        ClientApi::Gemini
+    fn passes_through(&self, api: ClientApi) -> bool {
+        api == ClientApi::Gemini
     }
 
     fn chat<'a>(&'a self, request: UpstreamRequest<'a>, stream: bool) -> BoxFuture<'a, Result<ChatReply, ProviderError>> {

@@ -169,8 +169,9 @@ impl ProviderError {
 pub trait Provider: Send + Sync {
     fn id(&self) -> &str;
 
-    /// The API family of this provider's own answers (`Frame::native`).
-    fn api(&self) -> ClientApi;
+    /// Whether a client request of this API goes to this provider as it came, answered with
+    /// the upstream's own body and frames (`Frame::native`).
+    fn passes_through(&self, api: ClientApi) -> bool;
 
     /// Sends a chat request (OpenAI format, `model` already the upstream's name). Resolves
     /// when the answer starts: the whole body, or a stream whose items arrive as sent.

@@ -1,22 +1,25 @@
 //! OpenAI and every OpenAI-compatible API (Groq, Mistral, DeepSeek, Together, Fireworks,
 //! OpenRouter, xAI, Ollama, LM Studio, …): the internal form is theirs, so requests and
 //! answers pass through unchanged. A request that came in through another client API is
-//! refused when it carries what this API cannot express (see `NativeRequest`).
+//! refused when it carries what this API cannot express (see `NativeRequest`). OpenAI's own
+//! API also gets Responses clients' requests as they came, at `/responses`.
 
 use super::http::{sse_frames, Step, Upstream};
 use super::{ChatReply, Frame, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
-use crate::wire::ClientApi;
-use bytes::Bytes;
+use crate::wire::responses::response as responses;
+use crate::wire::{sse_event, ClientApi, Decoded};
+use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 pub struct OpenAiCompatible {
     upstream: Upstream,
     base_url: String,
     /// Parsed once: URL parsing is a measurable share of a proxied call.
     chat_url: reqwest::Url,
+    responses_url: reqwest::Url,
     embeddings_url: reqwest::Url,
     /// OpenAI's own API, which wants `max_completion_tokens` (its reasoning models refuse
     /// `max_tokens`); other compatible APIs keep the older name.
@@ -31,6 +34,7 @@ impl OpenAiCompatible {
         let url = |path: &str| reqwest::Url::parse(&format!("{base_url}{path}")).expect("validated base_url");
         OpenAiCompatible {
             chat_url: url("/chat/completions"),
+            responses_url: url("/responses"),
             embeddings_url: url("/embeddings"),
             upstream: Upstream { id, key, missing_key_hint, client },
             base_url,
@@ -59,6 +63,33 @@ impl OpenAiCompatible {
     }
 }
 
+impl OpenAiCompatible {
+    /// A Responses client's own request, answered with OpenAI's own events (and their
+    /// internal-form translation for the log, the price and the cache).
+    async fn responses(&self, body: Map<String, Value>, stream: bool) -> Result<ChatReply, ProviderError> {
+        let response = self.upstream.send(self.post(&self.responses_url, serde_json::to_vec(&body).expect("a JSON map always serializes")), bearer).await?;
+        if !stream {
+            let bytes = response.bytes().await.map_err(|e| self.upstream.cut(&e))?;
+            let answer: Value = serde_json::from_slice(&bytes).map_err(|e| self.upstream.protocol(format!("the answer is not JSON: {e}")))?;
+            return Ok(ChatReply::Complete { completion: Bytes::from(responses::to_completion(&answer).to_string()), native: Some(bytes) });
+        }
+        let mut decoder = responses::Decoder::default();
+        Ok(ChatReply::Stream(sse_frames(self.upstream.id.clone(), response, move |sse| {
+            let Ok(data) = serde_json::from_str::<Value>(&sse.data) else {
+                return Step::Error(format!("an event that is not JSON: {}", sse.data));
+            };
+            let mut native = BytesMut::new();
+            sse_event(&mut native, data.get("type").and_then(Value::as_str).unwrap_or("message"), &data);
+            let native = Some(native.freeze());
+            match decoder.event(&data) {
+                Decoded::Chunks(chunks) => Step::Frame(Frame::new(&chunks, native)),
+                Decoded::Done(chunks) => Step::Done(Some(Frame::new(&chunks, native))),
+                Decoded::Error(e) => Step::Error(e),
+            }
+        })))
+    }
+}
+
 fn bearer(request: reqwest::RequestBuilder, key: &str) -> reqwest::RequestBuilder {
     request.bearer_auth(key)
 }
@@ -68,11 +99,16 @@ impl super::Provider for OpenAiCompatible {
         &self.upstream.id
     }
 
-    fn api(&self) -> ClientApi {
-        ClientApi::OpenaiChat
+    fn passes_through(&self, api: ClientApi) -> bool {
+        api == ClientApi::OpenaiChat || (self.official && api == ClientApi::OpenaiResponses)
     }
 
     fn chat<'a>(&'a self, request: UpstreamRequest<'a>, stream: bool) -> BoxFuture<'a, Result<ChatReply, ProviderError>> {
+        if let Some(native) = request.native.filter(|n| self.official && n.api == ClientApi::OpenaiResponses) {
+            let mut body = native.body.clone();
+            body.insert("model".into(), Value::from(request.model));
+            return self.responses(body, stream).boxed();
+        }
         let body = self.chat_body(request);
         async move {
             let response = self.upstream.send(self.post(&self.chat_url, body?), bearer).await?;

@@ -9,7 +9,6 @@
 use super::{Health, Route, Target};
 use crate::config::RouterConfig;
 use crate::providers::{ChatReply, Frame, FrameStream, NativeRequest, Provider, ProviderError, UpstreamRequest};
-use crate::wire::ClientApi;
 use crate::store::AttemptRecord;
 use bytes::Bytes;
 use futures::StreamExt;
@@ -27,8 +26,9 @@ pub enum Answer {
 
 pub struct Served {
     pub target: Target,
-    /// The API family of the provider that answered (what `Frame::native` is in).
-    pub api: ClientApi,
+    /// The upstream got the client's own request and answered in the client's API
+    /// (`Frame::native`, the complete answer's `native`).
+    pub passthrough: bool,
     pub answer: Answer,
 }
 
@@ -65,7 +65,8 @@ pub async fn call_chat(
             Ok(answer) => {
                 health.success(target);
                 attempts.push(AttemptRecord { provider: target.provider.clone(), model: target.model.clone(), status: Some(200), error: None, latency_ms });
-                return Ok(Served { target: target.clone(), api: provider.api(), answer });
+                let passthrough = native.is_some_and(|n| provider.passes_through(n.api));
+                return Ok(Served { target: target.clone(), passthrough, answer });
             }
             Err(e) => {
                 let status = match &e {

@@ -3,7 +3,7 @@
 //! Everything else passes through untouched for the upstream to judge.
 
 use super::body::{parse_object, read_body};
-use super::pipeline::{self, Inbound};
+use super::pipeline::{self, Client, Inbound};
 use crate::server::error::ApiError;
 use crate::wire::{type_name, ClientApi};
 use crate::Engine;
@@ -22,7 +22,8 @@ pub async fn chat_completions(State(engine): State<Arc<Engine>>, headers: Header
         let raw = read_body(body, &headers, limit).await?;
         let body = parse_object(&raw)?;
         let params = validate(&body)?;
-        Ok::<_, ApiError>(Inbound { api: ClientApi::OpenaiChat, body, native: None, model: params.model, stream: params.stream, include_usage: params.include_usage, raw, started })
+        let client = Client { include_usage: params.include_usage, ..Client::new(ClientApi::OpenaiChat) };
+        Ok::<_, ApiError>(Inbound { client, body, native: None, model: params.model, stream: params.stream, raw, started })
     };
     match read.await {
         Ok(inbound) => pipeline::run(engine, &headers, inbound).await,

@@ -7,7 +7,7 @@
 
 use super::body::{parse_object, read_body};
 use super::error::ApiError;
-use super::pipeline::{self, edge, Inbound};
+use super::pipeline::{self, edge, Client, Inbound};
 use crate::providers::NativeRequest;
 use crate::wire::gemini::request::{to_internal, WISHES};
 use crate::wire::ClientApi;
@@ -45,7 +45,7 @@ pub async fn call(State(engine): State<Arc<Engine>>, Path(rest): Path<String>, R
     match read.await {
         Ok((raw, native, internal)) => {
             let native = NativeRequest { api: API, body: native, headers: Vec::new(), untranslatable: internal.untranslatable, wishes: WISHES };
-            let inbound = Inbound { api: API, body: internal.body, native: Some(native), model, stream, include_usage: false, raw, started };
+            let inbound = Inbound { client: Client::new(API), body: internal.body, native: Some(native), model, stream, raw, started };
             pipeline::run(engine, &headers, inbound).await
         }
         Err(e) => edge::error(API, e),

@@ -5,7 +5,7 @@
 
 use super::body::{parse_object, read_body};
 use super::error::ApiError;
-use super::pipeline::{self, edge, Inbound};
+use super::pipeline::{self, edge, Client, Inbound};
 use crate::providers::NativeRequest;
 use crate::wire::anthropic::request::{to_internal, WISHES};
 use crate::wire::Internal;
@@ -32,7 +32,7 @@ pub async fn messages(State(engine): State<Arc<Engine>>, headers: HeaderMap, bod
             let model = body["model"].as_str().unwrap_or_default().to_owned();
             let stream = native.get("stream").and_then(Value::as_bool).unwrap_or(false);
             let native = NativeRequest { api: API, body: native, headers: forwarded(&headers), untranslatable, wishes: WISHES };
-            let inbound = Inbound { api: API, body, native: Some(native), model, stream, include_usage: false, raw, started };
+            let inbound = Inbound { client: Client::new(API), body, native: Some(native), model, stream, raw, started };
             pipeline::run(engine, &headers, inbound).await
         }
         Err(e) => edge::error(API, e),

@@ -11,6 +11,7 @@ mod messages;
 mod models;
 mod pipeline;
 mod respond;
+mod responses;
 pub(crate) mod token;
 mod ui;
 
@@ -137,6 +138,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/healthz", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
         .route("/api/hello", get(|| async { axum::Json(serde_json::json!({ "status": "ok" })) }))
         .route("/v1/chat/completions", post(chat::chat_completions))
+        .route("/v1/responses", post(responses::responses))
         .route("/v1/messages", post(messages::messages))
         .route("/v1/messages/count_tokens", post(messages::count_tokens))
         .route("/v1beta/models", get(gemini::list))

@@ -5,13 +5,14 @@
 mod accumulate;
 pub mod anthropic;
 pub mod gemini;
+pub mod responses;
 mod replay;
 mod sse;
 mod usage;
 
 pub use accumulate::ChunkAccumulator;
 pub use replay::completion_to_chunks;
-pub use sse::{sse_data, SseDecoder, SseEvent, SSE_DONE};
+pub use sse::{sse_data, sse_event, SseDecoder, SseEvent, SSE_DONE};
 pub use usage::{Usage, CACHE_WRITE_FIELD};
 
 /// The API a client called Sluice through. Each converts into the one internal request (OpenAI
@@ -22,6 +23,8 @@ pub enum ClientApi {
     /// `POST /v1/chat/completions`.
     #[default]
     OpenaiChat,
+    /// `POST /v1/responses`.
+    OpenaiResponses,
     /// `POST /v1/messages`.
     AnthropicMessages,
     /// `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent`.
@@ -32,6 +35,7 @@ impl ClientApi {
     pub fn as_str(self) -> &'static str {
         match self {
             ClientApi::OpenaiChat => "openai-chat",
+            ClientApi::OpenaiResponses => "openai-responses",
             ClientApi::AnthropicMessages => "anthropic-messages",
             ClientApi::Gemini => "gemini",
         }
@@ -41,6 +45,8 @@ impl ClientApi {
     pub fn for_path(path: &str) -> ClientApi {
         if path.starts_with("/v1/messages") {
             ClientApi::AnthropicMessages
+        } else if path.starts_with("/v1/responses") {
+            ClientApi::OpenaiResponses
         } else if path.starts_with("/v1beta/") || (path.starts_with("/v1/models/") && path.contains(':')) {
             ClientApi::Gemini
         } else {

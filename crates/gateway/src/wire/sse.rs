@@ -1,6 +1,6 @@
 //! Server-sent events: an incremental decoder for upstream streams and the encoder we write.
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SseEvent {
@@ -71,6 +71,15 @@ impl SseDecoder {
 }
 
 pub const SSE_DONE: &[u8] = b"data: [DONE]\n\n";
+
+/// One event with its `event:` line (Anthropic's and the Responses API's streams name each).
+pub fn sse_event(out: &mut BytesMut, name: &str, data: &serde_json::Value) {
+    out.put_slice(b"event: ");
+    out.put_slice(name.as_bytes());
+    out.put_slice(b"\ndata: ");
+    serde_json::to_writer((&mut *out).writer(), data).expect("writing JSON to memory");
+    out.put_slice(b"\n\n");
+}
 
 /// One `data:` event around a JSON payload (which never holds a raw newline).
 pub fn sse_data(json: &[u8]) -> Bytes {

@@ -1,6 +1,6 @@
 //! One chat request in flight: what it asked for and how it ends (hit, answer, failure).
 
-use super::edge::{self, StreamOut};
+use super::edge::{self, Client, StreamOut};
 use super::semantic::PendingRow;
 use crate::cache::semantic::shown_question;
 use crate::cache::{CachePlan, CacheStatus};
@@ -12,7 +12,7 @@ use crate::server::respond::{json_response, sluice_headers, sse_response, Money}
 use crate::store::{AttemptRecord, CacheInsert, RequestRecord, SemanticMatch, StoredAnswer};
 use crate::providers::Frame;
 use crate::wire::anthropic::message::UNTRANSLATED;
-use crate::wire::{completion_to_chunks, ClientApi, Usage};
+use crate::wire::{completion_to_chunks, Usage};
 use crate::{Engine, Runtime};
 use axum::body::Body;
 use axum::http::StatusCode;
@@ -28,11 +28,10 @@ pub struct Call {
     pub id: String,
     pub started: Instant,
     pub ts_ms: i64,
-    pub api: ClientApi,
+    pub client: Client,
     /// The model name the client asked for.
     pub model: String,
     pub stream: bool,
-    pub include_usage: bool,
     pub route: Route,
     pub plan: Option<CachePlan>,
     /// The request as sent upstream (shared, not copied), for token estimates when the
@@ -68,7 +67,7 @@ impl Call {
             id: self.id.clone(),
             ts_ms: self.ts_ms,
             model_requested: self.model.clone(),
-            client_api: self.api,
+            client_api: self.client.api,
             provider: target.map(|t| t.provider.clone()),
             model: target.map(|t| t.model.clone()),
             cache,
@@ -171,15 +170,15 @@ impl Call {
         let mut response = if self.stream {
             sse_response(Body::from(self.replay(&hit)))
         } else {
-            json_response(StatusCode::OK, edge::complete(self.api, None, &hit.response, None))
+            json_response(StatusCode::OK, edge::complete(&self.client, false, &hit.response, None))
         };
         self.decorate(&mut response, status, Some(&target), Some(Money { cost: Some(0.0), saved }));
         response
     }
 
-    /// `native` is the upstream's own body, in its API (`upstream`), when that is not the
-    /// internal one.
-    pub async fn complete(mut self, target: Target, upstream: ClientApi, bytes: Bytes, native: Option<Bytes>, attempts: Vec<AttemptRecord>) -> Response {
+    /// `native` is the upstream's own body when its API is not the internal one; `passthrough`
+    /// when that API is the client's.
+    pub async fn complete(mut self, target: Target, passthrough: bool, bytes: Bytes, native: Option<Bytes>, attempts: Vec<AttemptRecord>) -> Response {
         let cache = self.cache_status();
         let parsed: Option<Value> = serde_json::from_slice(&bytes).ok();
         let reported = parsed.as_ref().and_then(|v| v.get("usage")).and_then(Usage::from_json);
@@ -203,7 +202,7 @@ impl Call {
             record.error = Some(format!("{} sent a body that is not JSON; passed on as is", target.provider));
         }
         self.commit(record, insert).await;
-        let mut response = json_response(StatusCode::OK, edge::complete(self.api, Some(upstream), &bytes, native.as_ref()));
+        let mut response = json_response(StatusCode::OK, edge::complete(&self.client, passthrough, &bytes, native.as_ref()));
         self.decorate(&mut response, cache, Some(&target), Some(Money { cost, saved }));
         response
     }
@@ -220,7 +219,7 @@ impl Call {
             0 | 1 => error.to_string(),
             _ => format!("all {tried} targets of `{}` failed; the last: {error}", self.model),
         };
-        let mut response = provider_error(self.api, &error, message);
+        let mut response = provider_error(self.client.api, &error, message);
         self.decorate(&mut response, cache, None, None);
         response
     }
@@ -251,7 +250,7 @@ impl Call {
             Some(chunks) => chunks.clone(),
             None => chunks.iter().map(|c| Bytes::from(c.to_string())).collect(),
         };
-        let mut out = StreamOut::new(self.api, self.include_usage, None);
+        let mut out = StreamOut::new(&self.client, false);
         let mut bytes = BytesMut::from(&out.frame(&Frame { chunks: raw, native: None, ends: false }, &chunks)[..]);
         bytes.extend_from_slice(&out.done());
         bytes.freeze()

@@ -15,7 +15,7 @@ pub async fn count_tokens(engine: &Arc<Engine>, model: &str, internal: Internal,
     let rt = engine.runtime();
     let route = rt.routes.resolve(model, &rt.prices).map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
     let target = &route.targets[0];
-    if let Some(provider) = rt.providers.get(&target.provider).filter(|p| p.api() == native.api) {
+    if let Some(provider) = rt.providers.get(&target.provider).filter(|p| p.passes_through(native.api)) {
         let request = UpstreamRequest { body: &internal.body, model: &target.model, native: Some(&native) };
         return provider.count_tokens(request).await.map_err(|e| ApiError::new(StatusCode::from_u16(e.client_status()).unwrap_or(StatusCode::BAD_GATEWAY), "upstream_error", e.to_string()));
     }

@@ -7,23 +7,42 @@ use crate::server::error::ApiError;
 use crate::providers::gemini_sse;
 use crate::wire::anthropic::{message as anthropic_message, stream as anthropic};
 use crate::wire::gemini::response as gemini;
-use crate::wire::{sse_data, ClientApi, SSE_DONE};
+use crate::wire::responses::response as responses;
+use crate::wire::{sse_data, sse_event, ClientApi, SSE_DONE};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use serde_json::Value;
 
-/// A whole answer for the client: the upstream's own body when the upstream (`upstream`,
-/// `None` for a cache hit) spoke the client's API, else the completion translated.
-pub fn complete(api: ClientApi, upstream: Option<ClientApi>, completion: &Bytes, native: Option<&Bytes>) -> Bytes {
-    if let Some(own) = native.filter(|_| upstream == Some(api)) {
+/// Who is asking, as far as writing answers for them goes.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub api: ClientApi,
+    /// OpenAI chat streams: the client asked for the usage-only chunk.
+    pub include_usage: bool,
+    /// Responses: the request's freeform tools, whose calls go back as `custom_tool_call`s.
+    pub custom_tools: Vec<String>,
+}
+
+impl Client {
+    pub fn new(api: ClientApi) -> Client {
+        Client { api, include_usage: false, custom_tools: Vec::new() }
+    }
+}
+
+/// A whole answer for the client: the upstream's own body when it got the client's own request
+/// (`passthrough`), else the completion translated.
+pub fn complete(client: &Client, passthrough: bool, completion: &Bytes, native: Option<&Bytes>) -> Bytes {
+    if let Some(own) = native.filter(|_| passthrough) {
         return own.clone();
     }
-    let translate = |to: fn(&Value) -> Value| Bytes::from(to(&serde_json::from_slice(completion).unwrap_or(Value::Null)).to_string());
-    match api {
-        ClientApi::OpenaiChat => completion.clone(),
-        ClientApi::AnthropicMessages => translate(anthropic_message::from_completion),
-        ClientApi::Gemini => translate(gemini::from_completion),
-    }
+    let parsed = || serde_json::from_slice(completion).unwrap_or(Value::Null);
+    let translated = match client.api {
+        ClientApi::OpenaiChat => return completion.clone(),
+        ClientApi::OpenaiResponses => responses::from_completion(&parsed(), &client.custom_tools),
+        ClientApi::AnthropicMessages => anthropic_message::from_completion(&parsed()),
+        ClientApi::Gemini => gemini::from_completion(&parsed()),
+    };
+    Bytes::from(translated.to_string())
 }
 
 /// Writes one streamed answer in the client's API.
@@ -40,20 +59,23 @@ enum Encoder {
         /// The usage-only chunk Sluice asked for goes to clients that asked for it too.
         include_usage: bool,
     },
+    Responses(responses::Encoder),
     Anthropic(anthropic::Encoder),
     Gemini(gemini::Encoder),
 }
 
 impl StreamOut {
-    /// `upstream` is the API family of the provider answering (`None` for a cache replay).
-    pub fn new(api: ClientApi, include_usage: bool, upstream: Option<ClientApi>) -> StreamOut {
+    /// `passthrough`: the upstream got the client's own request (never for a cache replay).
+    pub fn new(client: &Client, passthrough: bool) -> StreamOut {
+        let api = client.api;
         let encoder = match api {
-            ClientApi::OpenaiChat => Encoder::Openai { include_usage },
+            ClientApi::OpenaiChat => Encoder::Openai { include_usage: client.include_usage },
+            ClientApi::OpenaiResponses => Encoder::Responses(responses::Encoder::new(client.custom_tools.clone())),
             ClientApi::AnthropicMessages => Encoder::Anthropic(anthropic::Encoder::default()),
             ClientApi::Gemini => Encoder::Gemini(gemini::Encoder::default()),
         };
-        // OpenAI-family frames carry no native copy: their chunks are the client's format.
-        StreamOut { passthrough: upstream == Some(api) && api != ClientApi::OpenaiChat, held: None, encoder }
+        // OpenAI chat frames carry no native copy: their chunks are the client's format.
+        StreamOut { passthrough: passthrough && api != ClientApi::OpenaiChat, held: None, encoder }
     }
 
     /// The bytes one frame becomes (possibly none). `parsed` are its chunks, already parsed.
@@ -74,6 +96,11 @@ impl StreamOut {
                     }
                 }
             }
+            Encoder::Responses(encoder) => {
+                let mut events = Vec::new();
+                parsed.iter().for_each(|c| encoder.chunk(c, &mut events));
+                events.iter().for_each(|e| sse_event(&mut out, e["type"].as_str().unwrap_or(""), e));
+            }
             Encoder::Anthropic(encoder) => parsed.iter().for_each(|c| encoder.chunk(c, &mut out)),
             Encoder::Gemini(encoder) => parsed.iter().flat_map(|c| encoder.chunk(c)).for_each(|r| out.extend_from_slice(&gemini_sse(&r))),
         }
@@ -87,6 +114,13 @@ impl StreamOut {
         }
         match &mut self.encoder {
             Encoder::Openai { .. } => Bytes::from_static(SSE_DONE),
+            Encoder::Responses(encoder) => {
+                let mut events = Vec::new();
+                encoder.finish(&mut events);
+                let mut out = BytesMut::new();
+                events.iter().for_each(|e| sse_event(&mut out, e["type"].as_str().unwrap_or(""), e));
+                out.freeze()
+            }
             Encoder::Anthropic(encoder) => {
                 let mut out = BytesMut::new();
                 encoder.finish(&mut out);
@@ -97,9 +131,14 @@ impl StreamOut {
     }
 
     /// The event that ends a stream the upstream broke off: SDKs raise it, never a silent end.
-    pub fn cut(&self, error: &ApiError) -> Bytes {
-        match self.encoder {
+    pub fn cut(&mut self, error: &ApiError) -> Bytes {
+        match &mut self.encoder {
             Encoder::Openai { .. } => sse_data(error.body().to_string().as_bytes()),
+            Encoder::Responses(encoder) => {
+                let mut out = BytesMut::new();
+                sse_event(&mut out, "response.failed", &encoder.failed(&error.message));
+                out.freeze()
+            }
             Encoder::Anthropic(_) => {
                 let mut out = BytesMut::new();
                 anthropic::error_event(&mut out, anthropic_error_type(error.status.as_u16()), &error.message);
@@ -150,7 +189,7 @@ fn gemini_error_body(error: &ApiError) -> Value {
 /// An error in the client's API's shape.
 pub fn error(api: ClientApi, error: ApiError) -> Response {
     match api {
-        ClientApi::OpenaiChat => error.into_response(),
+        ClientApi::OpenaiChat | ClientApi::OpenaiResponses => error.into_response(),
         ClientApi::AnthropicMessages => {
             let body = serde_json::json!({"type": "error", "error": {"type": anthropic_error_type(error.status.as_u16()), "message": error.message}});
             (error.status, axum::Json(body)).into_response()
@@ -166,7 +205,7 @@ pub fn upstream_error(api: ClientApi, provider: &str, status: u16, body: &Bytes)
     let message = parsed.as_ref().and_then(|v| v.pointer("/error/message")).and_then(Value::as_str);
     let in_client_shape = message.is_some()
         && parsed.as_ref().is_some_and(|v| match api {
-            ClientApi::OpenaiChat => v.get("type").is_none() && v.pointer("/error/status").is_none(),
+            ClientApi::OpenaiChat | ClientApi::OpenaiResponses => v.get("type").is_none() && v.pointer("/error/status").is_none(),
             ClientApi::AnthropicMessages => v.get("type").and_then(Value::as_str) == Some("error"),
             ClientApi::Gemini => v.pointer("/error/status").is_some_and(Value::is_string),
         });

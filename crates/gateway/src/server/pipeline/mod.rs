@@ -15,35 +15,33 @@ use crate::cache::semantic::SemanticQuery;
 use crate::cache::CachePlan;
 use crate::providers::NativeRequest;
 use crate::router::{call_chat, Answer, Served};
-use crate::wire::ClientApi;
 use crate::Engine;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
 use call::Call;
 pub use count::count_tokens;
+pub use edge::Client;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
 
 /// A chat request converted at the edge.
 pub struct Inbound {
-    pub api: ClientApi,
+    pub client: Client,
     /// The internal form.
     pub body: Map<String, Value>,
     /// The client's own request, when its API is not the internal one.
     pub native: Option<NativeRequest>,
     pub model: String,
     pub stream: bool,
-    /// Whether the client asked for the usage-only chunk (OpenAI chat streams).
-    pub include_usage: bool,
     /// The body as received, for the log when `log.store_bodies` is on.
     pub raw: Bytes,
     pub started: Instant,
 }
 
 pub async fn run(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> Response {
-    let api = inbound.api;
+    let api = inbound.client.api;
     match handle(engine, headers, inbound).await {
         Ok(response) => response,
         Err(e) => edge::error(api, e),
@@ -52,7 +50,7 @@ pub async fn run(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> 
 
 async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> Result<Response, ApiError> {
     let rt = engine.runtime();
-    let Inbound { api, mut body, native, model, stream, include_usage, raw, started } = inbound;
+    let Inbound { client, mut body, native, model, stream, raw, started } = inbound;
     let route = rt.routes.resolve(&model, &rt.prices).map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
     let plan = CachePlan::new(&route.cache, headers, &body, &route.identity);
     // The embedder's name is asked for only when the route would use it (not on every request).
@@ -76,10 +74,9 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         id: new_request_id(),
         started,
         ts_ms: crate::now_ms(),
-        api,
+        client,
         model,
         stream,
-        include_usage,
         route,
         plan,
         semantic: semantic::PendingRow::None,
@@ -100,7 +97,7 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
     let result = call_chat(&rt.providers, &engine.health, &rt.config.router, &call.route, &body, native.as_ref(), stream, &mut attempts).await;
     Ok(match result {
         Err(e) => call.fail(e, attempts).await,
-        Ok(Served { target, api: upstream, answer: Answer::Complete { completion, native } }) => call.complete(target, upstream, completion, native, attempts).await,
-        Ok(Served { target, api: upstream, answer: Answer::Stream { first, rest } }) => stream::respond(call, target, upstream, first, rest, attempts),
+        Ok(Served { target, passthrough, answer: Answer::Complete { completion, native } }) => call.complete(target, passthrough, completion, native, attempts).await,
+        Ok(Served { target, passthrough, answer: Answer::Stream { first, rest } }) => stream::respond(call, target, passthrough, first, rest, attempts),
     })
 }

@@ -13,7 +13,7 @@ use crate::providers::{Frame, FrameStream, ProviderError};
 use crate::router::Target;
 use crate::server::error::ApiError;
 use crate::store::AttemptRecord;
-use crate::wire::{ChunkAccumulator, ClientApi};
+use crate::wire::ChunkAccumulator;
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -32,13 +32,13 @@ enum End {
     ClientGone,
 }
 
-/// `upstream` is the API family of the provider answering.
-pub fn respond(call: Call, target: Target, upstream: ClientApi, first: Option<Frame>, rest: FrameStream, attempts: Vec<AttemptRecord>) -> Response {
+/// `passthrough`: the upstream got the client's own request and answers in its API.
+pub fn respond(call: Call, target: Target, passthrough: bool, first: Option<Frame>, rest: FrameStream, attempts: Vec<AttemptRecord>) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(BUFFER);
     let mut response = sse_response(Body::from_stream(futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })));
     call.decorate(&mut response, call.cache_status(), Some(&target), None);
     let ttft_ms = crate::elapsed_ms(call.started);
-    let out = StreamOut::new(call.api, call.include_usage, Some(upstream));
+    let out = StreamOut::new(&call.client, passthrough);
     tokio::spawn(pump(call, target, out, first, rest, attempts, tx, ttft_ms));
     response
 }

@@ -10,8 +10,8 @@
 //! own `message_delta.usage` may).
 
 use super::message::{finish_to_stop_reason, stop_reason_to_finish, usage_from_internal, usage_to_internal, UNTRANSLATED};
-use crate::wire::{Decoded, Usage};
-use bytes::{BufMut, BytesMut};
+use crate::wire::{sse_event as event, Decoded, Usage};
+use bytes::BytesMut;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -225,15 +225,6 @@ impl Encoder {
             self.next += 1;
         }
     }
-}
-
-/// One SSE event with its `event:` line, as Anthropic writes them.
-pub fn event(out: &mut BytesMut, name: &str, data: &Value) {
-    out.put_slice(b"event: ");
-    out.put_slice(name.as_bytes());
-    out.put_slice(b"\ndata: ");
-    serde_json::to_writer((&mut *out).writer(), data).expect("writing JSON to memory");
-    out.put_slice(b"\n\n");
 }
 
 /// An `error` event, for a stream that breaks off after it started.

@@ -1,4 +1,5 @@
-//! A mock upstream for Sluice's tests and benchmarks, speaking OpenAI's chat API (`openai.rs`),
+//! A mock upstream for Sluice's tests and benchmarks, speaking OpenAI's chat and Responses APIs
+//! (`openai.rs`),
 //! Anthropic's Messages API (`anthropic.rs`) and Gemini's API (`gemini.rs`), each written from
 //! the providers' documented wire formats, independently of Sluice's own translation code.
 //!
@@ -71,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
     let mock = Arc::new(Mock { key: args.key, keep: args.keep, counters: Mutex::default() });
     let app = Router::new()
         .route("/v1/chat/completions", post(openai::chat))
+        .route("/v1/responses", post(openai::responses))
         .route("/v1/embeddings", post(openai::embeddings))
         .route("/v1/models", get(openai::models))
         .route("/v1/messages", post(anthropic::messages))

@@ -156,3 +156,66 @@ pub async fn models(State(mock): Shared, headers: HeaderMap) -> Response {
     }
     Json(json!({"object": "list", "data": [{"id": "mock-a", "object": "model"}, {"id": "mock-b", "object": "model"}]})).into_response()
 }
+
+const RESPONSES: Api = Api { path: "/v1/responses", key_of: bearer, error };
+
+/// The last user text and tool output of a Responses `input`.
+fn responses_turn(body: &Value) -> Turn {
+    let items = match &body["input"] {
+        Value::String(s) => vec![json!({"role": "user", "content": s})],
+        Value::Array(items) => items.clone(),
+        _ => Vec::new(),
+    };
+    let last_user = items.iter().rev().find(|i| i["role"] == "user");
+    let last = items.last().filter(|i| i["type"] == "function_call_output");
+    Turn {
+        last_user_text: last_user.map(|m| text(m.get("content"))).unwrap_or_default(),
+        tool_result: last.map(|i| i["output"].as_str().map(str::to_owned).unwrap_or_else(|| i["output"].to_string())),
+        has_tools: body["tools"].as_array().is_some_and(|t| t.iter().any(|t| t["type"] == "function")),
+    }
+}
+
+/// OpenAI's Responses API (stateless, as Codex uses it): events from `response.created` to
+/// `response.completed`, each with its `sequence_number`.
+pub async fn responses(State(mock): Shared, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    let model = body.get("model").and_then(Value::as_str).unwrap_or("").to_owned();
+    let count = match mock.admit(&RESPONSES, &headers, &model, &body) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
+    if let Some(code) = Mock::failure(&model, count) {
+        return error(StatusCode::from_u16(code as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &format!("mock failure {code} for {model}"));
+    }
+    let item = match responses_turn(&body).reply(&model) {
+        Reply::Text(t) => json!({"type": "message", "id": format!("msg_{count}"), "status": "completed", "role": "assistant", "content": [{"type": "output_text", "text": t, "annotations": []}]}),
+        Reply::Tool { name, input } => json!({"type": "function_call", "id": format!("fc_{count}"), "status": "completed", "call_id": format!("call_{count}"), "name": name, "arguments": input.to_string()}),
+    };
+    let usage = json!({"input_tokens": 20, "input_tokens_details": {"cached_tokens": flag(&model, "cached").unwrap_or(0)}, "output_tokens": 7, "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 27});
+    let response = |status: &str, output: Value| json!({"id": format!("resp_{count}"), "object": "response", "created_at": 1_700_000_000, "status": status, "model": model, "output": output, "usage": usage});
+    if !body["stream"].as_bool().unwrap_or(false) {
+        return Json(response("completed", json!([item]))).into_response();
+    }
+    let mut events = vec![json!({"type": "response.created", "response": response("in_progress", json!([]))})];
+    let mut added = item.clone();
+    if item["type"] == "message" {
+        added["content"] = json!([]);
+        events.push(json!({"type": "response.output_item.added", "output_index": 0, "item": added}));
+        let part = |text: &str| json!({"type": "output_text", "text": text, "annotations": []});
+        events.push(json!({"type": "response.content_part.added", "item_id": item["id"], "output_index": 0, "content_index": 0, "part": part("")}));
+        let text = item["content"][0]["text"].as_str().unwrap_or("");
+        events.extend(super::word_pieces(text).into_iter().map(|p| json!({"type": "response.output_text.delta", "item_id": item["id"], "output_index": 0, "content_index": 0, "delta": p})));
+        events.push(json!({"type": "response.output_text.done", "item_id": item["id"], "output_index": 0, "content_index": 0, "text": text}));
+        events.push(json!({"type": "response.content_part.done", "item_id": item["id"], "output_index": 0, "content_index": 0, "part": part(text)}));
+    } else {
+        added["arguments"] = json!("");
+        events.push(json!({"type": "response.output_item.added", "output_index": 0, "item": added}));
+        events.push(json!({"type": "response.function_call_arguments.delta", "item_id": item["id"], "output_index": 0, "delta": item["arguments"]}));
+    }
+    events.push(json!({"type": "response.output_item.done", "output_index": 0, "item": item}));
+    events.push(json!({"type": "response.completed", "response": response("completed", json!([item]))}));
+    let frames = events.into_iter().enumerate().map(|(n, mut e)| {
+        e["sequence_number"] = json!(n);
+        format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap())
+    });
+    sse(mock, frames.collect(), Duration::from_millis(flag(&model, "delay").unwrap_or(0)), flag(&model, "cut"))
+}
