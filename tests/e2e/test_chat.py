@@ -106,3 +106,22 @@ def test_unknown_route_says_what_to_do(sluice_factory, tmp_path):
     r = s.chat("gpt-4o-mini", "hi")
     assert r.status_code == 404
     assert "no provider is configured" in r.json()["error"]["message"]
+
+
+def test_azure_openai_deployments(sluice_factory, mock):
+    s = sluice_factory(raw=f"""
+[[providers]]
+id = "azure"
+kind = "azure"
+base_url = "{mock.url}/openai"
+api_key_env = "SLUICE_TEST_MOCK_KEY"
+api_version = "2025-04-01-preview"
+""")
+    text = unique("hello azure")
+    done = s.client().chat.completions.create(model="azure/my-gpt-deployment", messages=[{"role": "user", "content": text}])
+    assert done.choices[0].message.content == f"Echo: {text}"
+    stream = s.client().chat.completions.create(model="azure/my-gpt-deployment", messages=[{"role": "user", "content": text + "!"}], stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == f"Echo: {text}!"
+    assert "azure my-gpt-deployment 2025-04-01-preview" in mock.stats()["events"]
+    bad = httpx.put(s.url + "/api/config", headers=s.headers, json={"config": {"providers": [{"id": "az2", "kind": "azure"}]}})
+    assert bad.status_code == 400 and "providers[0].base_url" in bad.text

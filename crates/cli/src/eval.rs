@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::json;
 use sluice_gateway::cache::semantic::{best_match, decide, SemanticSettings};
 use sluice_gateway::embed::{EmbedError, Embedder, MiniLm, Remote};
-use sluice_gateway::providers::OpenAiCompatible;
+use sluice_gateway::providers::{Flavor, OpenAiCompatible};
 use sluice_gateway::secrets::Secret;
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -120,7 +120,7 @@ fn embedder(args: &EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<(B
         None => None,
     };
     let _inside = runtime.enter();
-    let provider = OpenAiCompatible::new("embedder".into(), url, key, None, reqwest::Client::new(), false);
+    let provider = OpenAiCompatible::new("embedder".into(), url, key, None, reqwest::Client::new(), Flavor::Compatible);
     Ok((Box::new(Remote::new(std::sync::Arc::new(provider), model)), REMOTE_AT_ONCE))
 }
 

@@ -6,7 +6,7 @@ use crate::cache::semantic::SemanticCache;
 use crate::cache::ExactCache;
 use crate::config::{self, Config, ConfigWatcher, FieldError, ProviderKind};
 use crate::pricing::PriceTable;
-use crate::providers::{Anthropic, Gemini, OpenAiCompatible, Provider};
+use crate::providers::{Anthropic, Flavor, Gemini, OpenAiCompatible, Provider};
 use crate::router::{Health, Routes};
 use crate::secrets::Keys;
 use crate::store::Store;
@@ -39,8 +39,13 @@ impl Runtime {
                 _ => None,
             };
             let adapter: Arc<dyn Provider> = match p.kind.or(preset.map(|x| x.kind)).unwrap_or(ProviderKind::OpenaiCompatible) {
-                kind @ (ProviderKind::Openai | ProviderKind::OpenaiCompatible) => {
-                    Arc::new(OpenAiCompatible::new(p.id.clone(), base_url, key, missing_key_hint, client.clone(), kind == ProviderKind::Openai))
+                kind @ (ProviderKind::Openai | ProviderKind::OpenaiCompatible | ProviderKind::Azure) => {
+                    let flavor = match kind {
+                        ProviderKind::Openai => Flavor::Official,
+                        ProviderKind::Azure => Flavor::Azure { api_version: p.api_version.clone().unwrap_or_else(|| config::AZURE_API_VERSION.to_owned()) },
+                        _ => Flavor::Compatible,
+                    };
+                    Arc::new(OpenAiCompatible::new(p.id.clone(), base_url, key, missing_key_hint, client.clone(), flavor))
                 }
                 ProviderKind::Anthropic => Arc::new(Anthropic::new(p.id.clone(), base_url, key, missing_key_hint, client.clone())),
                 ProviderKind::Gemini => Arc::new(Gemini::new(p.id.clone(), base_url, key, missing_key_hint, client.clone())),

@@ -45,7 +45,13 @@ pub enum ProviderKind {
     OpenaiCompatible,
     Anthropic,
     Gemini,
+    /// Azure OpenAI: deployments under `base_url` (`https://NAME.openai.azure.com/openai`),
+    /// the key in `api-key`, and an `api_version`.
+    Azure,
 }
+
+/// The Azure OpenAI API version used when a provider names none (the latest GA one).
+pub const AZURE_API_VERSION: &str = "2024-10-21";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +71,9 @@ pub struct ProviderConfig {
     /// Models to list in `/v1/models` even when the upstream cannot list them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub models: Vec<String>,
+    /// Azure OpenAI only: the `api-version` query parameter (default `AZURE_API_VERSION`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -240,6 +249,7 @@ impl Config {
                 api_key_env: None,
                 enabled: true,
                 models: vec![],
+                api_version: None,
             })
             .collect();
         Config { providers, ..Config::default() }
@@ -288,6 +298,17 @@ impl Config {
                 (None, None) => {
                     return Err(bad(at("base_url"), format!("missing: `{}` is not a preset ({}), so it needs a base_url", p.id, preset_names())))
                 }
+            }
+            let kind = p.kind.or(preset(&p.id).map(|x| x.kind));
+            match (&p.api_version, kind) {
+                (Some(v), Some(ProviderKind::Azure)) if v.is_empty() || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
+                    return Err(bad(at("api_version"), "must look like 2024-10-21 (or 2025-04-01-preview)"));
+                }
+                (Some(_), Some(ProviderKind::Azure)) | (None, _) => {}
+                (Some(_), _) => return Err(bad(at("api_version"), "only Azure OpenAI providers (kind = \"azure\") take an api_version")),
+            }
+            if kind == Some(ProviderKind::Azure) && p.base_url.is_none() {
+                return Err(bad(at("base_url"), "an Azure OpenAI provider needs its resource's base_url, like https://NAME.openai.azure.com/openai"));
             }
             if let Some(var) = &p.api_key_env {
                 if var.is_empty() || var.contains('=') || var.starts_with("sk-") {

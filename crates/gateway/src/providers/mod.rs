@@ -15,7 +15,7 @@ mod openai;
 
 pub use anthropic::Anthropic;
 pub use gemini::{sse_event as gemini_sse, Gemini};
-pub use openai::OpenAiCompatible;
+pub use openai::{Flavor, OpenAiCompatible};
 
 use crate::wire::ClientApi;
 use bytes::Bytes;

@@ -2,7 +2,8 @@
 //! OpenRouter, xAI, Ollama, LM Studio, …): the internal form is theirs, so requests and
 //! answers pass through unchanged. A request that came in through another client API is
 //! refused when it carries what this API cannot express (see `NativeRequest`). OpenAI's own
-//! API also gets Responses clients' requests as they came, at `/responses`.
+//! API also gets Responses clients' requests as they came, at `/responses`. Azure OpenAI is the
+//! same API with the model (deployment) in the URL, an `api-version` and an `api-key` header.
 
 use super::http::{sse_frames, Step, Upstream};
 use super::{ChatReply, Frame, ProviderError, UpstreamRequest};
@@ -21,15 +22,25 @@ pub struct OpenAiCompatible {
     chat_url: reqwest::Url,
     responses_url: reqwest::Url,
     embeddings_url: reqwest::Url,
-    /// OpenAI's own API, which wants `max_completion_tokens` (its reasoning models refuse
-    /// `max_tokens`); other compatible APIs keep the older name.
-    official: bool,
+    flavor: Flavor,
+}
+
+/// Which OpenAI-shaped API this is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Flavor {
+    /// Anything that speaks OpenAI's chat API.
+    Compatible,
+    /// OpenAI's own API: it wants `max_completion_tokens` (its reasoning models refuse
+    /// `max_tokens`) and also answers the Responses API.
+    Official,
+    /// Azure OpenAI, which has OpenAI's models and wants `max_completion_tokens` too.
+    Azure { api_version: String },
 }
 
 impl OpenAiCompatible {
     /// `missing_key_hint` is `Some` when this provider needs a key it does not have.
     /// `base_url` was validated with the config, so it parses.
-    pub fn new(id: String, base_url: &str, key: Option<Secret>, missing_key_hint: Option<String>, client: reqwest::Client, official: bool) -> Self {
+    pub fn new(id: String, base_url: &str, key: Option<Secret>, missing_key_hint: Option<String>, client: reqwest::Client, flavor: Flavor) -> Self {
         let base_url = base_url.trim_end_matches('/').to_owned();
         let url = |path: &str| reqwest::Url::parse(&format!("{base_url}{path}")).expect("validated base_url");
         OpenAiCompatible {
@@ -38,7 +49,22 @@ impl OpenAiCompatible {
             embeddings_url: url("/embeddings"),
             upstream: Upstream { id, key, missing_key_hint, client },
             base_url,
-            official,
+            flavor,
+        }
+    }
+
+    /// Where a call for `model` goes: the URLs parsed at start, or for Azure the model's
+    /// deployment.
+    fn url<'a>(&self, parsed: &'a reqwest::Url, model: &str, path: &str) -> Result<std::borrow::Cow<'a, reqwest::Url>, ProviderError> {
+        let Flavor::Azure { api_version } = &self.flavor else { return Ok(std::borrow::Cow::Borrowed(parsed)) };
+        let url = format!("{}/deployments/{model}{path}?api-version={api_version}", self.base_url);
+        reqwest::Url::parse(&url).map(std::borrow::Cow::Owned).map_err(|e| self.upstream.protocol(format!("deployment `{model}` makes no valid URL: {e}")))
+    }
+
+    fn auth(&self) -> fn(reqwest::RequestBuilder, &str) -> reqwest::RequestBuilder {
+        match self.flavor {
+            Flavor::Azure { .. } => |r, key| r.header("api-key", key),
+            _ => |r, key| r.bearer_auth(key),
         }
     }
 
@@ -54,7 +80,7 @@ impl OpenAiCompatible {
         };
         let mut body = native.translatable(request.body, &self.upstream.id)?.into_owned();
         body.insert("model".into(), Value::from(request.model));
-        if self.official {
+        if self.flavor != Flavor::Compatible {
             if let Some(max) = body.remove("max_tokens") {
                 body.insert("max_completion_tokens".into(), max);
             }
@@ -67,7 +93,7 @@ impl OpenAiCompatible {
     /// A Responses client's own request, answered with OpenAI's own events (and their
     /// internal-form translation for the log, the price and the cache).
     async fn responses(&self, body: Map<String, Value>, stream: bool) -> Result<ChatReply, ProviderError> {
-        let response = self.upstream.send(self.post(&self.responses_url, serde_json::to_vec(&body).expect("a JSON map always serializes")), bearer).await?;
+        let response = self.upstream.send(self.post(&self.responses_url, serde_json::to_vec(&body).expect("a JSON map always serializes")), self.auth()).await?;
         if !stream {
             let bytes = response.bytes().await.map_err(|e| self.upstream.cut(&e))?;
             let answer: Value = serde_json::from_slice(&bytes).map_err(|e| self.upstream.protocol(format!("the answer is not JSON: {e}")))?;
@@ -90,28 +116,24 @@ impl OpenAiCompatible {
     }
 }
 
-fn bearer(request: reqwest::RequestBuilder, key: &str) -> reqwest::RequestBuilder {
-    request.bearer_auth(key)
-}
-
 impl super::Provider for OpenAiCompatible {
     fn id(&self) -> &str {
         &self.upstream.id
     }
 
     fn passes_through(&self, api: ClientApi) -> bool {
-        api == ClientApi::OpenaiChat || (self.official && api == ClientApi::OpenaiResponses)
+        api == ClientApi::OpenaiChat || (self.flavor == Flavor::Official && api == ClientApi::OpenaiResponses)
     }
 
     fn chat<'a>(&'a self, request: UpstreamRequest<'a>, stream: bool) -> BoxFuture<'a, Result<ChatReply, ProviderError>> {
-        if let Some(native) = request.native.filter(|n| self.official && n.api == ClientApi::OpenaiResponses) {
+        if let Some(native) = request.native.filter(|n| self.flavor == Flavor::Official && n.api == ClientApi::OpenaiResponses) {
             let mut body = native.body.clone();
             body.insert("model".into(), Value::from(request.model));
             return self.responses(body, stream).boxed();
         }
-        let body = self.chat_body(request);
+        let post = self.chat_body(request).and_then(|body| Ok(self.post(&*self.url(&self.chat_url, request.model, "/chat/completions")?, body)));
         async move {
-            let response = self.upstream.send(self.post(&self.chat_url, body?), bearer).await?;
+            let response = self.upstream.send(post?, self.auth()).await?;
             if !stream {
                 let bytes = response.bytes().await.map_err(|e| self.upstream.cut(&e))?;
                 return Ok(ChatReply::Complete { completion: bytes, native: None });
@@ -122,9 +144,10 @@ impl super::Provider for OpenAiCompatible {
     }
 
     fn embeddings<'a>(&'a self, request: UpstreamRequest<'a>) -> BoxFuture<'a, Result<Bytes, ProviderError>> {
-        let post = self.post(&self.embeddings_url, serde_json::to_vec(&request).expect("a JSON map always serializes"));
+        let body = serde_json::to_vec(&request).expect("a JSON map always serializes");
+        let post = self.url(&self.embeddings_url, request.model, "/embeddings").map(|url| self.post(&url, body));
         async move {
-            let response = self.upstream.send(post, bearer).await?;
+            let response = self.upstream.send(post?, self.auth()).await?;
             response.bytes().await.map_err(|e| self.upstream.cut(&e))
         }
         .boxed()
@@ -132,7 +155,11 @@ impl super::Provider for OpenAiCompatible {
 
     fn models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
         async move {
-            let response = self.upstream.send(self.upstream.client.get(format!("{}/models", self.base_url)), bearer).await?;
+            let mut get = self.upstream.client.get(format!("{}/models", self.base_url));
+            if let Flavor::Azure { api_version } = &self.flavor {
+                get = get.query(&[("api-version", api_version)]);
+            }
+            let response = self.upstream.send(get, self.auth()).await?;
             let list: Value = response.json().await.map_err(|e| self.upstream.protocol(super::http::describe(&e)))?;
             Ok(list
                 .get("data")

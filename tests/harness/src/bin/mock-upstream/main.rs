@@ -73,6 +73,7 @@ async fn main() -> anyhow::Result<()> {
     let app = Router::new()
         .route("/v1/chat/completions", post(openai::chat))
         .route("/v1/responses", post(openai::responses))
+        .route("/openai/deployments/{deployment}/chat/completions", post(openai::azure_chat))
         .route("/v1/embeddings", post(openai::embeddings))
         .route("/v1/models", get(openai::models))
         .route("/v1/messages", post(anthropic::messages))

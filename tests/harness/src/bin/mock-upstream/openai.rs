@@ -219,3 +219,18 @@ pub async fn responses(State(mock): Shared, headers: HeaderMap, Json(body): Json
     });
     sse(mock, frames.collect(), Duration::from_millis(flag(&model, "delay").unwrap_or(0)), flag(&model, "cut"))
 }
+
+/// Azure OpenAI: the deployment in the path, `api-version` in the query, the key in `api-key`;
+/// then the same chat API (the event log says which deployment and version were asked for).
+pub async fn azure_chat(State(mock): Shared, axum::extract::Path(deployment): axum::extract::Path<String>, axum::extract::RawQuery(query): axum::extract::RawQuery, headers: HeaderMap, Json(mut body): Json<Value>) -> Response {
+    let Some(version) = query.as_deref().and_then(|q| q.split('&').find_map(|p| p.strip_prefix("api-version="))) else {
+        return error(StatusCode::NOT_FOUND, "Resource not found: api-version is missing");
+    };
+    mock.event(format!("azure {deployment} {version}"));
+    let mut as_openai = HeaderMap::new();
+    if let Ok(v) = format!("Bearer {}", header(&headers, "api-key")).parse() {
+        as_openai.insert("authorization", v);
+    }
+    body["model"] = json!(deployment);
+    chat(State(mock), as_openai, Json(body)).await
+}
