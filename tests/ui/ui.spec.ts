@@ -27,6 +27,16 @@ async function chat(content: string) {
   return { status: r.status, cache: r.headers.get("x-sluice-cache"), body: await r.text() };
 }
 
+/** The same mock model through Anthropic's Messages API, as Claude Code would ask. */
+async function message(content: string) {
+  const r = await fetch(`${sluice.url}/v1/messages`, {
+    method: "POST",
+    headers: { "x-api-key": sluice.token, "anthropic-version": "2023-06-01", "Content-Type": "application/json" },
+    body: JSON.stringify({ model: "mock/mock-model", max_tokens: 100, messages: [{ role: "user", content }] }),
+  });
+  return { status: r.status, cache: r.headers.get("x-sluice-cache"), body: await r.text() };
+}
+
 /** Every file under `dir`, recursively. */
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -106,10 +116,16 @@ test.describe.serial("Sluice in a browser", () => {
     expect(first.status, first.body).toBe(200);
     expect(first.cache).toBe("miss");
     expect((await chat("What is a sluice gate?")).cache).toBe("hit-exact");
-    expect((await chat("And a lock?")).cache).toBe("miss");
+    const anthropic = await message("And a lock?");
+    expect(anthropic.status, anthropic.body).toBe(200);
+    expect(anthropic.cache).toBe("miss");
 
     const rows = page.locator("table.requests tbody tr");
     await expect(rows).toHaveCount(3);
+    await expect(rows.first().locator(".col-client")).toHaveText("Anthropic");
+    await expect(rows.last().locator(".col-client")).toHaveText("OpenAI chat");
+    await rows.first().click();
+    await expect(page.getByRole("complementary", { name: "Request detail" })).toContainText("through the Anthropic API");
     await page.getByLabel("Cache").selectOption("hit");
     await expect(rows).toHaveCount(1);
     await rows.first().click();

@@ -63,10 +63,13 @@ export interface RequestRow {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   cached_tokens: number | null;
+  cache_write_tokens: number | null;
   tokens_estimated: boolean;
   cost_usd: number | null;
   saved_usd: number | null;
   error: string | null;
+  /** The API the client called: openai-chat, openai-responses, anthropic-messages, gemini. */
+  client_api: string;
 }
 
 export interface RequestDetail extends RequestRow {

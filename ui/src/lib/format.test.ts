@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMs, formatPercent, formatTimestamp, formatTokens, formatUsd } from "./format";
+import { formatClientApi, formatMs, formatPercent, formatTimestamp, formatTokens, formatUsd } from "./format";
 
 describe("formatUsd", () => {
   it("shows cents for ordinary amounts, with separators", () => {
@@ -50,5 +50,13 @@ describe("formatTimestamp", () => {
     expect(today).toMatch(/05/);
     expect(today).not.toMatch(/Nov/);
     expect(earlier).toMatch(/Nov/);
+  });
+});
+
+describe("formatClientApi", () => {
+  it("names the API a request came in through, and passes unknown ones on", () => {
+    expect(formatClientApi("anthropic-messages")).toBe("Anthropic");
+    expect(formatClientApi("openai-responses")).toBe("OpenAI Responses");
+    expect(formatClientApi("some-future-api")).toBe("some-future-api");
   });
 });

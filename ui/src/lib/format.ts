@@ -53,3 +53,15 @@ export function formatTimestamp(ms: number, now = Date.now()): string {
 export function formatDay(ms: number): string {
   return day.format(new Date(ms));
 }
+
+const CLIENT_APIS: Record<string, string> = {
+  "openai-chat": "OpenAI chat",
+  "openai-responses": "OpenAI Responses",
+  "anthropic-messages": "Anthropic",
+  gemini: "Gemini",
+};
+
+/** The API a request came in through, as a person calls it. */
+export function formatClientApi(api: string): string {
+  return CLIENT_APIS[api] ?? api;
+}

@@ -3,7 +3,7 @@ import { useConfig, useRequests } from "../api/hooks";
 import type { RequestFilter, RequestRow } from "../api/types";
 import { CacheBadge, StatusBadge } from "../components/Badges";
 import { ErrorBox } from "../components/ErrorBox";
-import { formatMs, formatTimestamp, formatTokens, formatUsd } from "../lib/format";
+import { formatClientApi, formatMs, formatTimestamp, formatTokens, formatUsd } from "../lib/format";
 import { RequestDetailPanel } from "./requests/RequestDetailPanel";
 
 export function Requests() {
@@ -58,6 +58,7 @@ function RequestTable({ rows, selected, onSelect }: { rows: RequestRow[]; select
         <tr>
           <th className="col-time">Time</th>
           <th>Model</th>
+          <th className="col-client">Client API</th>
           <th className="col-badge">Cache</th>
           <th className="col-badge">Status</th>
           <th className="num">Latency</th>
@@ -74,6 +75,7 @@ function RequestTable({ rows, selected, onSelect }: { rows: RequestRow[]; select
               {r.model_requested}
               {r.provider && `${r.provider}/${r.model}` !== r.model_requested && <span className="muted"> → {r.provider}/{r.model}</span>}
             </td>
+            <td className="col-client muted">{formatClientApi(r.client_api)}</td>
             <td className="col-badge"><CacheBadge cache={r.cache} /></td>
             <td className="col-badge"><StatusBadge status={r.status} /></td>
             <td className="num">{formatMs(r.latency_ms)}</td>

@@ -1,7 +1,7 @@
 import { useInvalidateEntry, useRequestDetail } from "../../api/hooks";
 import { CacheBadge, StatusBadge } from "../../components/Badges";
 import { ErrorBox } from "../../components/ErrorBox";
-import { formatMs, formatTimestamp, formatTokens, formatUsd } from "../../lib/format";
+import { formatClientApi, formatMs, formatTimestamp, formatTokens, formatUsd } from "../../lib/format";
 
 export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () => void }) {
   const detail = useRequestDetail(id);
@@ -24,7 +24,9 @@ export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () =>
             <dt>Time</dt>
             <dd>{formatTimestamp(d.ts)}</dd>
             <dt>Asked for</dt>
-            <dd>{d.model_requested}</dd>
+            <dd>
+              {d.model_requested} <span className="muted">through the {formatClientApi(d.client_api)} API</span>
+            </dd>
             <dt>Answered by</dt>
             <dd>{d.provider ? `${d.provider}/${d.model}` : "—"}</dd>
             <dt>Result</dt>
@@ -37,6 +39,7 @@ export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () =>
             <dd>
               {formatTokens(d.prompt_tokens)} in, {formatTokens(d.completion_tokens)} out
               {d.cached_tokens ? `, ${formatTokens(d.cached_tokens)} cached by the provider` : ""}
+              {d.cache_write_tokens ? `, ${formatTokens(d.cache_write_tokens)} written to its cache` : ""}
               {d.tokens_estimated && <span className="muted"> (estimated)</span>}
             </dd>
             <dt>Cost</dt>
