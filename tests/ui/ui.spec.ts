@@ -122,8 +122,8 @@ test.describe.serial("Sluice in a browser", () => {
 
     const rows = page.locator("table.requests tbody tr");
     await expect(rows).toHaveCount(3);
-    await expect(rows.first().locator(".col-client")).toHaveText("Anthropic");
-    await expect(rows.last().locator(".col-client")).toHaveText("OpenAI chat");
+    await expect(rows.first().locator(".client-api")).toHaveText("Anthropic");
+    await expect(rows.last().locator(".client-api")).toHaveText("OpenAI chat");
     await rows.first().click();
     await expect(page.getByRole("complementary", { name: "Request detail" })).toContainText("through the Anthropic API");
     await page.getByLabel("Cache").selectOption("hit");

@@ -58,7 +58,6 @@ function RequestTable({ rows, selected, onSelect }: { rows: RequestRow[]; select
         <tr>
           <th className="col-time">Time</th>
           <th>Model</th>
-          <th className="col-client">Client API</th>
           <th className="col-badge">Cache</th>
           <th className="col-badge">Status</th>
           <th className="num">Latency</th>
@@ -74,8 +73,8 @@ function RequestTable({ rows, selected, onSelect }: { rows: RequestRow[]; select
             <td className="ellipsis" title={r.provider ? `${r.model_requested} → ${r.provider}/${r.model}` : r.model_requested}>
               {r.model_requested}
               {r.provider && `${r.provider}/${r.model}` !== r.model_requested && <span className="muted"> → {r.provider}/{r.model}</span>}
+              <div className="client-api muted">{formatClientApi(r.client_api)}</div>
             </td>
-            <td className="col-client muted">{formatClientApi(r.client_api)}</td>
             <td className="col-badge"><CacheBadge cache={r.cache} /></td>
             <td className="col-badge"><StatusBadge status={r.status} /></td>
             <td className="num">{formatMs(r.latency_ms)}</td>

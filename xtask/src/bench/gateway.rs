@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: the gateway's overhead, measured against a fast local mock upstream
-//! with release builds. Prints a Markdown table for docs/benchmarks.md.
+//! with release builds, and what translating between API formats adds to it. Prints Markdown
+//! tables for docs/benchmarks.md.
 
 use crate::{cargo, sh};
 use anyhow::{anyhow, Context, Result};
@@ -66,7 +67,9 @@ pub fn run(root: &Path) -> Result<()> {
 
     let (_mock, mock_url) = start(Command::new(bin.join("mock-upstream")).args(["--keep", "0"]))?;
     let config = tmp.join("config.toml");
-    std::fs::write(&config, format!("[[providers]]\nid = \"mock\"\nbase_url = \"{mock_url}/v1\"\n"))?;
+    // The same mock behind an Anthropic provider: an OpenAI client's call to it is translated
+    // both ways, so the difference to `mock` is what translation adds.
+    std::fs::write(&config, format!("[[providers]]\nid = \"mock\"\nbase_url = \"{mock_url}/v1\"\n\n[[providers]]\nid = \"anth\"\nkind = \"anthropic\"\nbase_url = \"{mock_url}/v1\"\n"))?;
     let mut serve = Command::new(bin.join("sluice"));
     serve.args(["serve", "--listen", "127.0.0.1:0", "--config"]).arg(&config).arg("--data-dir").arg(tmp.join("data")).env("SLUICE_TOKEN", TOKEN).env("SLUICE_LOG", "warn");
     let (sluice, sluice_url) = start(&mut serve)?;
@@ -90,6 +93,21 @@ pub fn run(root: &Path) -> Result<()> {
     };
     let (direct_p50, proxied_p50) = median_round("p50_us");
     let (direct_p99, proxied_p99) = median_round("p99_us");
+    eprintln!("xtask: translation, one request at a time: OpenAI client to the OpenAI-shaped and the Anthropic-shaped mock");
+    let mut translation = Vec::new();
+    for _ in 0..ROUNDS {
+        let passthrough = loadgen(&lg, &["latency", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/ok", "--unique", "--requests", ROUND_REQUESTS])?;
+        let translated = loadgen(&lg, &["latency", "--url", &sluice_api, "--token", TOKEN, "--model", "anth/ok", "--unique", "--requests", ROUND_REQUESTS])?;
+        translation.push((us(&passthrough, "p50_us"), us(&translated, "p50_us")));
+    }
+    translation.sort_by(|a, b| (a.1 - a.0).total_cmp(&(b.1 - b.0)));
+    let (passthrough_p50, translated_p50) = translation[translation.len() / 2];
+    let ttft_translated = loadgen(&lg, &["first-chunk", "--url", &sluice_api, "--token", TOKEN, "--model", "anth/delay-20"])?;
+    let cpu = {
+        let out = Command::new(bin.join("translate-bench")).output()?;
+        anyhow::ensure!(out.status.success(), "translate-bench failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout)?
+    };
     eprintln!("xtask: (b) throughput, 32 connections");
     let load = loadgen(&lg, &["throughput", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "32", "--seconds", "10"])?;
     let direct_load = loadgen(&lg, &["throughput", "--url", &direct_api, "--model", "ok", "--unique", "--conns", "32", "--seconds", "5"])?;
@@ -110,5 +128,18 @@ pub fn run(root: &Path) -> Result<()> {
     println!("| streamed time to first token, median | {:.2} ms direct, {:.2} ms through Sluice | ≈ direct |", us(&ttft_direct, "p50_us") / 1e3, us(&ttft_proxied, "p50_us") / 1e3);
     println!("| (c) exact hit, median | {:.3} ms (p99 {:.3} ms) | ≤ 0.3 ms |", us(&hits, "p50_us") / 1e3, us(&hits, "p99_us") / 1e3);
     println!("| (d) idle RSS | {idle_rss:.1} MB (after the runs above: {loaded_rss:.1} MB) | ≤ 30 MB |");
+    println!();
+    println!("| translation | result | target |");
+    println!("| --- | --- | --- |");
+    println!(
+        "| added per request, median (OpenAI client; Anthropic-shaped vs OpenAI-shaped mock) | {:.3} ms ({passthrough_p50:.0} µs passthrough, {translated_p50:.0} µs translated; includes the mock's own difference) | ≤ 0.05 ms |",
+        (translated_p50 - passthrough_p50) / 1e3
+    );
+    println!("| time to first token through translation, median | {:.2} ms (direct {:.2} ms) | within 1 ms of direct |", us(&ttft_translated, "p50_us") / 1e3, us(&ttft_direct, "p50_us") / 1e3);
+    println!("| CPU: request + whole answer, OpenAI → Anthropic → OpenAI | {:.1} µs | — |", us(&cpu, "request_and_answer_to_anthropic_us"));
+    println!("| CPU: request + whole answer, Anthropic → internal → Anthropic | {:.1} µs | — |", us(&cpu, "request_and_answer_from_anthropic_us"));
+    println!("| CPU: a 100-event Anthropic stream to an OpenAI client | {:.1} µs | ≤ 200 µs |", us(&cpu, "stream_100_events_anthropic_to_openai_us"));
+    println!("| CPU: a 100-event Anthropic stream re-encoded as Anthropic | {:.1} µs | ≤ 200 µs |", us(&cpu, "stream_100_events_anthropic_to_anthropic_translated_us"));
+    println!("| CPU: a 100-event Anthropic stream to a Responses client | {:.1} µs | ≤ 200 µs |", us(&cpu, "stream_100_events_anthropic_to_responses_us"));
     Ok(())
 }
