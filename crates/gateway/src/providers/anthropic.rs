@@ -101,8 +101,8 @@ impl super::Provider for Anthropic {
                 sse_event(&mut native, sse.event.as_deref().unwrap_or_else(|| data.get("type").and_then(Value::as_str).unwrap_or("message")), &data);
                 let native = Some(native.freeze());
                 match decoder.event(&data) {
-                    Decoded::Chunks(chunks) => Step::Frame(Frame::new(&chunks, native)),
-                    Decoded::Done(chunks) => Step::Done(Some(Frame::new(&chunks, native))),
+                    Decoded::Chunks(chunks) => Step::Frame(Frame::translated(chunks, native)),
+                    Decoded::Done(chunks) => Step::Done(Some(Frame::translated(chunks, native))),
                     Decoded::Error(e) => Step::Error(e),
                 }
             })))

@@ -85,8 +85,8 @@ impl super::Provider for Gemini {
                 };
                 let native = Some(sse_event(&data));
                 match decoder.event(&data) {
-                    Decoded::Chunks(chunks) => Step::Frame(Frame::new(&chunks, native)),
-                    Decoded::Done(chunks) => Step::Done(Some(Frame::new(&chunks, native))),
+                    Decoded::Chunks(chunks) => Step::Frame(Frame::translated(chunks, native)),
+                    Decoded::Done(chunks) => Step::Done(Some(Frame::translated(chunks, native))),
                     Decoded::Error(e) => Step::Error(e),
                 }
             })))

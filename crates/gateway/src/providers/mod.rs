@@ -93,21 +93,39 @@ pub enum ChatReply {
     Stream(FrameStream),
 }
 
-/// One upstream event: the `chat.completion.chunk` payloads it amounts to (internal form;
-/// none for pings and block boundaries), and, from a native adapter, the event itself as
-/// SSE text for a client of the same API.
+/// One upstream event: the `chat.completion.chunk`s it amounts to (internal form; none for
+/// pings and block boundaries), and, from a native adapter, the event itself as SSE text for a
+/// client of the same API.
 #[derive(Debug, Clone)]
 pub struct Frame {
-    pub chunks: Vec<Bytes>,
+    pub chunks: Vec<Chunk>,
     pub native: Option<Bytes>,
     /// The frame that completes the answer (a same-API client gets it only once the request
     /// is logged).
     pub ends: bool,
 }
 
+/// One internal chunk, parsed, with its JSON text when that is at hand already (an OpenAI
+/// upstream's own bytes, a stored answer): a chunk is parsed once and written once at most.
+/// Translated chunks carry `id`, `created` and `model` on the first chunk only; the edge writes
+/// them into every chunk an OpenAI client gets.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    pub value: Value,
+    pub json: Option<Bytes>,
+}
+
+impl Chunk {
+    /// Its JSON text.
+    pub fn json(&self) -> Bytes {
+        self.json.clone().unwrap_or_else(|| Bytes::from(serde_json::to_vec(&self.value).expect("a JSON value serializes")))
+    }
+}
+
 impl Frame {
-    pub fn new(chunks: &[Value], native: Option<Bytes>) -> Frame {
-        Frame { chunks: chunks.iter().map(|c| Bytes::from(c.to_string())).collect(), native, ends: false }
+    /// A native adapter's frame: translated chunks beside the upstream's own event.
+    pub fn translated(chunks: Vec<Value>, native: Option<Bytes>) -> Frame {
+        Frame { chunks: chunks.into_iter().map(|value| Chunk { value, json: None }).collect(), native, ends: false }
     }
 }
 

@@ -6,7 +6,7 @@
 //! same API with the model (deployment) in the URL, an `api-version` and an `api-key` header.
 
 use super::http::{sse_frames, Step, Upstream};
-use super::{ChatReply, Frame, ProviderError, UpstreamRequest};
+use super::{ChatReply, Chunk, Frame, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
 use crate::wire::responses::response as responses;
 use crate::wire::{sse_event, ClientApi, Decoded};
@@ -108,8 +108,8 @@ impl OpenAiCompatible {
             sse_event(&mut native, data.get("type").and_then(Value::as_str).unwrap_or("message"), &data);
             let native = Some(native.freeze());
             match decoder.event(&data) {
-                Decoded::Chunks(chunks) => Step::Frame(Frame::new(&chunks, native)),
-                Decoded::Done(chunks) => Step::Done(Some(Frame::new(&chunks, native))),
+                Decoded::Chunks(chunks) => Step::Frame(Frame::translated(chunks, native)),
+                Decoded::Done(chunks) => Step::Done(Some(Frame::translated(chunks, native))),
                 Decoded::Error(e) => Step::Error(e),
             }
         })))
@@ -185,5 +185,7 @@ fn decode(data: &str) -> Step {
             .unwrap_or_else(|| data.to_owned());
         return Step::Error(message);
     }
-    Step::Frame(Frame { chunks: vec![Bytes::copy_from_slice(data.as_bytes())], native: None, ends: false })
+    // Parsed here, once: the log, the price and the cache read it; the client gets the bytes.
+    let value = serde_json::from_str(data).unwrap_or(Value::Null);
+    Step::Frame(Frame { chunks: vec![Chunk { value, json: Some(Bytes::copy_from_slice(data.as_bytes())) }], native: None, ends: false })
 }

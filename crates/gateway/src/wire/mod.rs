@@ -80,6 +80,16 @@ pub struct Internal {
     pub untranslatable: Vec<String>,
 }
 
+/// Appends `items` to the last turn when it has `role` (APIs that want roles to alternate),
+/// else starts a turn `{"role", field: items}`.
+pub fn push_turn(turns: &mut Vec<serde_json::Value>, role: &str, field: &str, items: Vec<serde_json::Value>) {
+    if let Some(list) = turns.last_mut().filter(|t| t["role"] == role).and_then(|t| t[field].as_array_mut()) {
+        list.extend(items);
+        return;
+    }
+    turns.push(serde_json::json!({ "role": role, field: items }));
+}
+
 /// How an error message names a JSON value's type.
 pub fn type_name(v: &serde_json::Value) -> &'static str {
     use serde_json::Value;

@@ -73,7 +73,7 @@ impl SseDecoder {
 pub const SSE_DONE: &[u8] = b"data: [DONE]\n\n";
 
 /// One event with its `event:` line (Anthropic's and the Responses API's streams name each).
-pub fn sse_event(out: &mut BytesMut, name: &str, data: &serde_json::Value) {
+pub fn sse_event(out: &mut BytesMut, name: &str, data: &impl serde::Serialize) {
     out.put_slice(b"event: ");
     out.put_slice(name.as_bytes());
     out.put_slice(b"\ndata: ");

@@ -42,15 +42,15 @@ fn chat_request() -> Map<String, Value> {
     ]}))
 }
 
-/// A 100-event Anthropic stream: start, 96 text deltas, block stop, message delta and stop.
+/// A 100-event Anthropic stream: start, block start, 95 text deltas, block stop, message delta and stop.
 fn anthropic_stream() -> Vec<Value> {
     let mut e = vec![
         json!({"type": "message_start", "message": {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude", "content": [], "usage": {"input_tokens": 500, "output_tokens": 1}}}),
         json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
     ];
-    e.extend((0..96).map(|i| json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": format!(" word{i}")}})));
+    e.extend((0..95).map(|i| json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": format!(" word{i}")}})));
     e.push(json!({"type": "content_block_stop", "index": 0}));
-    e.push(json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": 96}}));
+    e.push(json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": 95}}));
     e.push(json!({"type": "message_stop"}));
     assert_eq!(e.len(), 100);
     e
@@ -69,10 +69,8 @@ fn translate_stream(events: &[String], mut encode: impl FnMut(&Value, &mut Bytes
             Decoded::Error(e) => panic!("{e}"),
         };
         for c in &chunks {
-            let bytes = c.to_string();
-            let parsed: Value = serde_json::from_str(&bytes).expect("JSON");
-            acc.push(&parsed);
-            encode(&parsed, &mut out);
+            acc.push(c);
+            encode(c, &mut out);
         }
     }
     out.len() + acc.output_text().len()
@@ -103,7 +101,7 @@ fn main() {
 
     let events: Vec<String> = anthropic_stream().iter().map(Value::to_string).collect();
     let stream_to_openai = median_us(|| {
-        black_box(translate_stream(&events, |c, out| out.extend_from_slice(&sluice_gateway::wire::sse_data(c.to_string().as_bytes()))));
+        black_box(translate_stream(&events, |c, out| out.extend_from_slice(&sluice_gateway::wire::sse_data(&serde_json::to_vec(c).expect("JSON")))));
     });
     let stream_to_anthropic = median_us(|| {
         let mut encoder = anthropic::stream::Encoder::default();
@@ -111,8 +109,7 @@ fn main() {
     });
     let stream_to_responses = median_us(|| {
         let mut encoder = responses::response::Encoder::new(Vec::new());
-        let mut events_out = Vec::new();
-        black_box(translate_stream(&events, |c, _| encoder.chunk(c, &mut events_out)));
+        black_box(translate_stream(&events, |c, out| encoder.chunk(c, out)));
     });
 
     println!(

@@ -10,7 +10,7 @@ use crate::router::{Route, Target};
 use crate::server::error::provider_error;
 use crate::server::respond::{json_response, sluice_headers, sse_response, Money};
 use crate::store::{AttemptRecord, CacheInsert, RequestRecord, SemanticMatch, StoredAnswer};
-use crate::providers::Frame;
+use crate::providers::{Chunk, Frame};
 use crate::wire::anthropic::message::UNTRANSLATED;
 use crate::wire::{completion_to_chunks, Usage};
 use crate::{Engine, Runtime};
@@ -242,16 +242,12 @@ impl Call {
     /// A stored answer as the client's stream: the original chunks when it was streamed, else
     /// unfolded.
     fn replay(&self, hit: &StoredAnswer) -> Bytes {
-        let chunks: Vec<Value> = match &hit.chunks {
-            Some(chunks) => chunks.iter().map(|c| serde_json::from_slice(c).unwrap_or(Value::Null)).collect(),
-            None => completion_to_chunks(&serde_json::from_slice(&hit.response).unwrap_or(Value::Null), true),
-        };
-        let raw: Vec<Bytes> = match &hit.chunks {
-            Some(chunks) => chunks.clone(),
-            None => chunks.iter().map(|c| Bytes::from(c.to_string())).collect(),
+        let chunks: Vec<Chunk> = match &hit.chunks {
+            Some(chunks) => chunks.iter().map(|c| Chunk { value: serde_json::from_slice(c).unwrap_or(Value::Null), json: Some(c.clone()) }).collect(),
+            None => completion_to_chunks(&serde_json::from_slice(&hit.response).unwrap_or(Value::Null), true).into_iter().map(|value| Chunk { value, json: None }).collect(),
         };
         let mut out = StreamOut::new(&self.client, false);
-        let mut bytes = BytesMut::from(&out.frame(&Frame { chunks: raw, native: None, ends: false }, &chunks)[..]);
+        let mut bytes = BytesMut::from(&out.frame(&Frame { chunks, native: None, ends: false })[..]);
         bytes.extend_from_slice(&out.done());
         bytes.freeze()
     }

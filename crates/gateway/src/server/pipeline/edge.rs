@@ -2,7 +2,7 @@
 //! whole or frame by frame, and errors in that API's shape. A frame from an upstream of the
 //! client's own API goes out as the upstream sent it.
 
-use crate::providers::Frame;
+use crate::providers::{Chunk, Frame};
 use crate::server::error::ApiError;
 use crate::providers::gemini_sse;
 use crate::wire::anthropic::{message as anthropic_message, stream as anthropic};
@@ -58,6 +58,9 @@ enum Encoder {
     Openai {
         /// The usage-only chunk Sluice asked for goes to clients that asked for it too.
         include_usage: bool,
+        /// `{"id":…,"object":…,"created":…,"model":…,` from the first chunk, for the chunks a
+        /// translation sends without them.
+        head: Option<Bytes>,
     },
     Responses(responses::Encoder),
     Anthropic(anthropic::Encoder),
@@ -69,7 +72,7 @@ impl StreamOut {
     pub fn new(client: &Client, passthrough: bool) -> StreamOut {
         let api = client.api;
         let encoder = match api {
-            ClientApi::OpenaiChat => Encoder::Openai { include_usage: client.include_usage },
+            ClientApi::OpenaiChat => Encoder::Openai { include_usage: client.include_usage, head: None },
             ClientApi::OpenaiResponses => Encoder::Responses(responses::Encoder::new(client.custom_tools.clone())),
             ClientApi::AnthropicMessages => Encoder::Anthropic(anthropic::Encoder::default()),
             ClientApi::Gemini => Encoder::Gemini(gemini::Encoder::default()),
@@ -78,8 +81,8 @@ impl StreamOut {
         StreamOut { passthrough: passthrough && api != ClientApi::OpenaiChat, held: None, encoder }
     }
 
-    /// The bytes one frame becomes (possibly none). `parsed` are its chunks, already parsed.
-    pub fn frame(&mut self, frame: &Frame, parsed: &[Value]) -> Bytes {
+    /// The bytes one frame becomes (possibly none).
+    pub fn frame(&mut self, frame: &Frame) -> Bytes {
         if self.passthrough {
             if frame.ends {
                 self.held = frame.native.clone();
@@ -89,20 +92,14 @@ impl StreamOut {
         }
         let mut out = BytesMut::new();
         match &mut self.encoder {
-            Encoder::Openai { include_usage } => {
-                for (raw, chunk) in frame.chunks.iter().zip(parsed) {
-                    if *include_usage || !usage_only(chunk) {
-                        out.extend_from_slice(&sse_data(raw));
-                    }
+            Encoder::Openai { include_usage, head } => {
+                for chunk in frame.chunks.iter().filter(|c| *include_usage || !usage_only(&c.value)) {
+                    write_chunk(&mut out, head, chunk);
                 }
             }
-            Encoder::Responses(encoder) => {
-                let mut events = Vec::new();
-                parsed.iter().for_each(|c| encoder.chunk(c, &mut events));
-                events.iter().for_each(|e| sse_event(&mut out, e["type"].as_str().unwrap_or(""), e));
-            }
-            Encoder::Anthropic(encoder) => parsed.iter().for_each(|c| encoder.chunk(c, &mut out)),
-            Encoder::Gemini(encoder) => parsed.iter().flat_map(|c| encoder.chunk(c)).for_each(|r| out.extend_from_slice(&gemini_sse(&r))),
+            Encoder::Responses(encoder) => frame.chunks.iter().for_each(|c| encoder.chunk(&c.value, &mut out)),
+            Encoder::Anthropic(encoder) => frame.chunks.iter().for_each(|c| encoder.chunk(&c.value, &mut out)),
+            Encoder::Gemini(encoder) => frame.chunks.iter().flat_map(|c| encoder.chunk(&c.value)).for_each(|r| out.extend_from_slice(&gemini_sse(&r))),
         }
         out.freeze()
     }
@@ -115,10 +112,8 @@ impl StreamOut {
         match &mut self.encoder {
             Encoder::Openai { .. } => Bytes::from_static(SSE_DONE),
             Encoder::Responses(encoder) => {
-                let mut events = Vec::new();
-                encoder.finish(&mut events);
                 let mut out = BytesMut::new();
-                events.iter().for_each(|e| sse_event(&mut out, e["type"].as_str().unwrap_or(""), e));
+                encoder.finish(&mut out);
                 out.freeze()
             }
             Encoder::Anthropic(encoder) => {
@@ -130,13 +125,26 @@ impl StreamOut {
         }
     }
 
+    /// What keeps a quiet stream alive: Anthropic's `ping`, else an SSE comment (which every
+    /// client's parser skips).
+    pub fn keepalive(&self) -> Bytes {
+        match self.encoder {
+            Encoder::Anthropic(_) => {
+                let mut out = BytesMut::new();
+                sse_event(&mut out, "ping", &serde_json::json!({"type": "ping"}));
+                out.freeze()
+            }
+            _ => Bytes::from_static(b": keep-alive\n\n"),
+        }
+    }
+
     /// The event that ends a stream the upstream broke off: SDKs raise it, never a silent end.
     pub fn cut(&mut self, error: &ApiError) -> Bytes {
         match &mut self.encoder {
             Encoder::Openai { .. } => sse_data(error.body().to_string().as_bytes()),
             Encoder::Responses(encoder) => {
                 let mut out = BytesMut::new();
-                sse_event(&mut out, "response.failed", &encoder.failed(&error.message));
+                encoder.failed(&error.message, &mut out);
                 out.freeze()
             }
             Encoder::Anthropic(_) => {
@@ -147,6 +155,24 @@ impl StreamOut {
             Encoder::Gemini(_) => gemini_sse(&gemini_error_body(error)),
         }
     }
+}
+
+/// One chunk as an SSE event for an OpenAI client: as it is when it names its completion (an
+/// OpenAI upstream's chunks all do), else with the first chunk's `id`, `created` and `model`.
+fn write_chunk(out: &mut BytesMut, head: &mut Option<Bytes>, chunk: &Chunk) {
+    let json = chunk.json();
+    if chunk.value.get("id").is_some() {
+        if head.is_none() {
+            let h = serde_json::json!({"id": chunk.value["id"], "object": "chat.completion.chunk", "created": chunk.value["created"], "model": chunk.value["model"]}).to_string();
+            *head = Some(Bytes::from(h[..h.len() - 1].to_owned() + ","));
+        }
+        out.extend_from_slice(&sse_data(&json));
+        return;
+    }
+    out.extend_from_slice(b"data: ");
+    out.extend_from_slice(head.as_deref().unwrap_or(b"{"));
+    out.extend_from_slice(&json[1..]);
+    out.extend_from_slice(b"\n\n");
 }
 
 /// A `choices: []` chunk carrying only `usage`, sent because Sluice asked for it.
@@ -219,4 +245,21 @@ pub fn upstream_error(api: ClientApi, provider: &str, status: u16, body: &Bytes)
     let detail = message.map(str::to_owned).unwrap_or_else(|| text.trim().to_owned());
     let message = if detail.is_empty() { format!("{provider} answered {status} with no details") } else { format!("{provider} answered {status}: {detail}") };
     error(api, ApiError::new(code, "upstream_error", message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::SseDecoder;
+
+    #[test]
+    fn keepalives_are_what_each_client_skips() {
+        let anthropic = StreamOut::new(&Client::new(ClientApi::AnthropicMessages), true).keepalive();
+        let events = SseDecoder::default().push(&anthropic);
+        assert_eq!((events[0].event.as_deref(), events[0].data.as_str()), (Some("ping"), r#"{"type":"ping"}"#));
+        for api in [ClientApi::OpenaiChat, ClientApi::OpenaiResponses, ClientApi::Gemini] {
+            let bytes = StreamOut::new(&Client::new(api), false).keepalive();
+            assert!(SseDecoder::default().push(&bytes).is_empty(), "a comment is no event for {api:?}");
+        }
+    }
 }

@@ -19,12 +19,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use bytes::Bytes;
 use futures::StreamExt;
-use serde_json::Value;
 use std::convert::Infallible;
 use tokio::sync::mpsc;
 
 /// Chunks buffered between the upstream and a slow client.
 const BUFFER: usize = 64;
+
+/// Upstream silence after which the client gets a keep-alive (Anthropic's clients expect
+/// `ping`s while a model thinks; idle-timeouts in proxies between count silence too).
+const KEEPALIVE: std::time::Duration = std::time::Duration::from_secs(15);
 
 enum End {
     Done,
@@ -53,17 +56,27 @@ async fn pump(mut call: Call, target: Target, mut out: StreamOut, first: Option<
         let next = tokio::select! {
             _ = tx.closed() => break End::ClientGone,
             next = upstream.next() => next,
+            _ = tokio::time::sleep(KEEPALIVE) => {
+                if tx.send(Ok(out.keepalive())).await.is_err() {
+                    break End::ClientGone;
+                }
+                continue;
+            }
         };
         match next {
             None => break End::Done,
             Some(Err(e)) => break End::Cut(e),
-            Some(Ok(frame)) => {
-                let parsed: Vec<Value> = frame.chunks.iter().map(|c| serde_json::from_slice(c).unwrap_or(Value::Null)).collect();
-                parsed.iter().for_each(|c| acc.push(c));
+            Some(Ok(mut frame)) => {
+                frame.chunks.iter().for_each(|c| acc.push(&c.value));
                 if keep_chunks {
-                    chunks.extend(frame.chunks.iter().cloned());
+                    // Written once, here, when both the cache and an OpenAI client want the text.
+                    for c in &mut frame.chunks {
+                        let json = c.json();
+                        chunks.push(json.clone());
+                        c.json = Some(json);
+                    }
                 }
-                let bytes = out.frame(&frame, &parsed);
+                let bytes = out.frame(&frame);
                 if !bytes.is_empty() && tx.send(Ok(bytes)).await.is_err() {
                     break End::ClientGone;
                 }

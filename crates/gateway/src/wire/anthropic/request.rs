@@ -20,6 +20,9 @@ use serde_json::{json, Map, Value};
 /// Anthropic requires `max_tokens`; OpenAI-shaped requests often leave it out.
 pub const DEFAULT_MAX_TOKENS: u64 = 8192;
 
+/// The largest image Anthropic's API takes, decoded.
+const MAX_IMAGE_BYTES: usize = 5 << 20;
+
 fn bad(path: impl Into<String>, message: impl Into<String>) -> FieldError {
     FieldError { path: path.into(), message: message.into() }
 }
@@ -338,6 +341,9 @@ pub fn from_internal(body: &Map<String, Value>, model: &str) -> Result<Map<Strin
             .enumerate()
             .map(|(i, t)| {
                 let f = t.get("function").ok_or_else(|| bad(format!("tools[{i}].function"), format!("tools[{i}] must be a function tool")))?;
+                if f.get("parameters").is_some_and(|p| !p.is_object()) {
+                    return Err(bad(format!("tools[{i}].function.parameters"), format!("tools[{i}].function.parameters must be a JSON Schema object")));
+                }
                 let mut tool = json!({"name": f.get("name").cloned().unwrap_or(Value::Null), "input_schema": f.get("parameters").cloned().unwrap_or_else(|| json!({"type": "object"}))});
                 if let Some(d) = f.get("description") {
                     tool["description"] = d.clone();
@@ -384,13 +390,7 @@ fn expressible(key: &str, v: &Value) -> bool {
 
 /// Anthropic wants user and assistant turns to alternate; consecutive ones merge.
 fn push_turn(messages: &mut Vec<Value>, role: &str, blocks: Vec<Value>) {
-    if let Some(last) = messages.last_mut().filter(|m| m["role"] == role) {
-        if let Some(content) = last["content"].as_array_mut() {
-            content.extend(blocks);
-            return;
-        }
-    }
-    messages.push(json!({"role": role, "content": blocks}));
+    crate::wire::push_turn(messages, role, "content", blocks);
 }
 
 fn text_blocks(content: Option<&Value>, path: &str) -> Result<Vec<Value>, FieldError> {
@@ -424,7 +424,12 @@ fn user_blocks(content: Option<&Value>, path: &str) -> Result<Vec<Value>, FieldE
                 Some("text") => json!({"type": "text", "text": p.get("text").and_then(Value::as_str).unwrap_or("")}),
                 Some("image_url") => {
                     let url = p.pointer("/image_url/url").and_then(Value::as_str).ok_or_else(|| bad(format!("{ppath}.image_url.url"), format!("{ppath}.image_url.url is required")))?;
-                    json!({"type": "image", "source": data_or_url(url, &ppath)?})
+                    let source = data_or_url(url, &ppath)?;
+                    let bytes = source["data"].as_str().map_or(0, |d| d.len() / 4 * 3);
+                    if bytes > MAX_IMAGE_BYTES {
+                        return Err(bad(ppath.clone(), format!("{ppath} is an image of {:.1} MB; Anthropic takes images up to 5 MB", bytes as f64 / (1 << 20) as f64)));
+                    }
+                    json!({"type": "image", "source": source})
                 }
                 Some("file") => {
                     let data = p.pointer("/file/file_data").and_then(Value::as_str).ok_or_else(|| bad(format!("{ppath}.file.file_data"), format!("{ppath}.file.file_data is required (file ids cannot be sent to Anthropic)")))?;
@@ -520,6 +525,13 @@ mod tests {
             body.insert(k.into(), v);
             assert_eq!(from_internal(&body, "c").unwrap_err().path, k);
         }
+        let big = format!("data:image/png;base64,{}", "A".repeat(7 << 20));
+        let image = obj(json!({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": big}}]}]}));
+        let err = from_internal(&image, "c").unwrap_err();
+        assert_eq!(err.path, "messages[0].content[0]");
+        assert!(err.message.contains("up to 5 MB"), "{}", err.message);
+        let schema = obj(json!({"messages": [], "tools": [{"type": "function", "function": {"name": "f", "parameters": "none"}}]}));
+        assert_eq!(from_internal(&schema, "c").unwrap_err().path, "tools[0].function.parameters");
     }
 
     #[test]

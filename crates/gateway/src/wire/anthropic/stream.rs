@@ -35,9 +35,10 @@ pub struct Decoder {
 }
 
 impl Decoder {
+    /// A chunk without `id`, `created` and `model`: only the first carries them (the edge fills
+    /// them in for OpenAI clients), which keeps a translated event to a few small allocations.
     fn chunk(&self, delta: Value, finish: Value) -> Value {
-        json!({"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
-               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+        json!({"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
     }
 
     fn delta(&self, delta: Value) -> Decoded {
@@ -54,7 +55,12 @@ impl Decoder {
                 self.model = m.get("model").cloned().unwrap_or(Value::Null);
                 self.created = crate::now_ms() / 1000;
                 self.usage = m.get("usage").cloned().unwrap_or_else(|| json!({}));
-                self.delta(json!({"role": "assistant", "content": ""}))
+                let mut first = self.chunk(json!({"role": "assistant", "content": ""}), Value::Null);
+                first["id"] = self.id.clone();
+                first["object"] = json!("chat.completion.chunk");
+                first["created"] = json!(self.created);
+                first["model"] = self.model.clone();
+                Decoded::Chunks(vec![first])
             }
             "content_block_start" => {
                 let block = data.get("content_block").cloned().unwrap_or(Value::Null);
@@ -105,8 +111,7 @@ impl Decoder {
                 if !self.untranslated.is_empty() {
                     finish["choices"][0][UNTRANSLATED] = Value::Array(std::mem::take(&mut self.untranslated));
                 }
-                let usage = json!({"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
-                                   "choices": [], "usage": usage_to_internal(&self.usage).to_json()});
+                let usage = json!({"choices": [], "usage": usage_to_internal(&self.usage).to_json()});
                 Decoded::Chunks(vec![finish, usage])
             }
             "message_stop" => Decoded::Done(Vec::new()),
@@ -123,6 +128,23 @@ impl Decoder {
 
 fn nonempty(block: &Value, key: &str) -> Option<Value> {
     block.get(key).filter(|t| t.as_str().is_some_and(|s| !s.is_empty())).cloned()
+}
+
+#[derive(serde::Serialize)]
+struct BlockDelta<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    index: u64,
+    delta: Delta<'a>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Delta<'a> {
+    TextDelta { text: &'a str },
+    ThinkingDelta { thinking: &'a str },
+    SignatureDelta { signature: &'a str },
+    InputJsonDelta { partial_json: &'a str },
 }
 
 #[derive(PartialEq)]
@@ -159,11 +181,11 @@ impl Encoder {
             let delta = choice.get("delta").unwrap_or(&Value::Null);
             if let Some(t) = delta.get("reasoning_content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
                 self.open_block(Open::Thinking, || json!({"type": "thinking", "thinking": "", "signature": ""}), out);
-                self.delta(out, json!({"type": "thinking_delta", "thinking": t}));
+                self.delta(out, Delta::ThinkingDelta { thinking: t });
             }
             if let Some(s) = delta.get("reasoning_signature").and_then(Value::as_str) {
                 self.open_block(Open::Thinking, || json!({"type": "thinking", "thinking": "", "signature": ""}), out);
-                self.delta(out, json!({"type": "signature_delta", "signature": s}));
+                self.delta(out, Delta::SignatureDelta { signature: s });
                 // The signature seals its block: more thinking is a new block.
                 self.close(out);
             }
@@ -174,7 +196,7 @@ impl Encoder {
             }
             if let Some(t) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
                 self.open_block(Open::Text, || json!({"type": "text", "text": ""}), out);
-                self.delta(out, json!({"type": "text_delta", "text": t}));
+                self.delta(out, Delta::TextDelta { text: t });
             }
             for call in delta.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
                 let n = call.get("index").and_then(Value::as_u64).unwrap_or(0);
@@ -183,7 +205,7 @@ impl Encoder {
                 }
                 self.open_block(Open::Tool(n), || json!({"type": "tool_use", "id": call.get("id"), "name": call.pointer("/function/name"), "input": {}}), out);
                 if let Some(args) = call.pointer("/function/arguments").and_then(Value::as_str).filter(|a| !a.is_empty()) {
-                    self.delta(out, json!({"type": "input_json_delta", "partial_json": args}));
+                    self.delta(out, Delta::InputJsonDelta { partial_json: args });
                 }
             }
             if let Some(f) = choice.get("finish_reason").and_then(Value::as_str) {
@@ -215,8 +237,9 @@ impl Encoder {
         self.open = Some(kind);
     }
 
-    fn delta(&self, out: &mut BytesMut, delta: Value) {
-        event(out, "content_block_delta", &json!({"type": "content_block_delta", "index": self.next, "delta": delta}));
+    /// Deltas are most of a stream: written from borrowed text, with no JSON tree built.
+    fn delta(&self, out: &mut BytesMut, delta: Delta<'_>) {
+        event(out, "content_block_delta", &BlockDelta { kind: "content_block_delta", index: self.next, delta });
     }
 
     fn close(&mut self, out: &mut BytesMut) {

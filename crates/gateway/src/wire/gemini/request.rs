@@ -20,6 +20,9 @@ fn bad(path: impl Into<String>, message: impl Into<String>) -> FieldError {
     FieldError { path: path.into(), message: message.into() }
 }
 
+/// The most inline data Gemini takes in one request.
+const MAX_INLINE_BYTES: usize = 20 << 20;
+
 /// Fields of the internal body that only ask Gemini for a way of working, or tune sampling in
 /// a way other APIs have no knob for (`topK`, which Gemini CLI always sends).
 pub const WISHES: &[&str] = &["thinkingConfig", "safetySettings", "topK"];
@@ -260,6 +263,10 @@ pub fn from_internal(body: &Map<String, Value>) -> Result<Map<String, Value>, Fi
     if !system.is_empty() {
         out.insert("systemInstruction".into(), json!({"parts": system}));
     }
+    let inline: usize = contents.iter().flat_map(|c| c["parts"].as_array().cloned().unwrap_or_default()).filter_map(|p| p.pointer("/inlineData/data").and_then(Value::as_str).map(|d| d.len() / 4 * 3)).sum();
+    if inline > MAX_INLINE_BYTES {
+        return Err(bad("messages", format!("the request's images and files come to {:.1} MB; Gemini takes up to 20 MB inline", inline as f64 / (1 << 20) as f64)));
+    }
     out.insert("contents".into(), Value::Array(contents));
     let mut config = Map::new();
     for (k, v) in body.iter().filter(|(_, v)| !v.is_null()) {
@@ -323,13 +330,7 @@ pub fn from_internal(body: &Map<String, Value>) -> Result<Map<String, Value>, Fi
 
 /// Consecutive turns of one role are one Gemini turn.
 fn push(contents: &mut Vec<Value>, role: &str, parts: Vec<Value>) {
-    if let Some(last) = contents.last_mut().filter(|c| c["role"] == role) {
-        if let Some(p) = last["parts"].as_array_mut() {
-            p.extend(parts);
-            return;
-        }
-    }
-    contents.push(json!({"role": role, "parts": parts}));
+    crate::wire::push_turn(contents, role, "parts", parts);
 }
 
 fn text_parts(content: Option<&Value>, path: &str) -> Result<Vec<Value>, FieldError> {

@@ -8,7 +8,8 @@
 //! In (OpenAI's own answer to a passed-through request): its events folded into internal
 //! chunks, for the log, the price and the cache.
 
-use crate::wire::{Decoded, Usage};
+use crate::wire::{sse_event, Decoded, Usage};
+use bytes::BytesMut;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -91,6 +92,21 @@ pub fn to_completion(response: &Value) -> Value {
     acc.into_completion()
 }
 
+#[derive(serde::Serialize)]
+struct TextDelta<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    sequence_number: u64,
+    item_id: &'static str,
+    output_index: usize,
+    /// A message's part (`content_index`) or a reasoning summary's (`summary_index`): the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary_index: Option<usize>,
+    delta: &'a str,
+}
+
 #[derive(PartialEq)]
 enum Open {
     Message,
@@ -118,14 +134,22 @@ impl Encoder {
         Encoder { custom, seq: 0, id: Value::Null, model: Value::Null, open: None, text: String::new(), call: Value::Null, output: Vec::new(), finish: None, usage: None }
     }
 
-    fn emit(&mut self, out: &mut Vec<Value>, kind: &str, mut data: Value) {
+    fn emit(&mut self, out: &mut BytesMut, kind: &str, mut data: Value) {
         data["type"] = json!(kind);
         data["sequence_number"] = json!(self.seq);
         self.seq += 1;
-        out.push(data);
+        sse_event(out, kind, &data);
     }
 
-    pub fn chunk(&mut self, chunk: &Value, out: &mut Vec<Value>) {
+    /// Text deltas are most of a stream: written from borrowed text, with no JSON tree built.
+    fn emit_delta(&mut self, out: &mut BytesMut, kind: &'static str, item_id: &'static str, delta: &str) {
+        let (content_index, summary_index) = if item_id == "rs_0" { (None, Some(0)) } else { (Some(0), None) };
+        let event = TextDelta { kind, sequence_number: self.seq, item_id, output_index: self.output.len(), content_index, summary_index, delta };
+        self.seq += 1;
+        sse_event(out, kind, &event);
+    }
+
+    pub fn chunk(&mut self, chunk: &Value, out: &mut BytesMut) {
         if self.seq == 0 {
             self.id = chunk.get("id").cloned().unwrap_or(Value::Null);
             self.model = chunk.get("model").cloned().unwrap_or(Value::Null);
@@ -141,14 +165,12 @@ impl Encoder {
             if let Some(t) = delta.get("reasoning_content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
                 self.open_item(Open::Reasoning, out);
                 self.text.push_str(t);
-                let data = json!({"item_id": "rs_0", "output_index": self.output.len(), "summary_index": 0, "delta": t});
-                self.emit(out, "response.reasoning_summary_text.delta", data);
+                self.emit_delta(out, "response.reasoning_summary_text.delta", "rs_0", t);
             }
             if let Some(t) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
                 self.open_item(Open::Message, out);
                 self.text.push_str(t);
-                let data = json!({"item_id": "msg_0", "output_index": self.output.len(), "content_index": 0, "delta": t});
-                self.emit(out, "response.output_text.delta", data);
+                self.emit_delta(out, "response.output_text.delta", "msg_0", t);
             }
             for call in delta.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
                 let n = call.get("index").and_then(Value::as_u64).unwrap_or(0);
@@ -180,7 +202,7 @@ impl Encoder {
         item
     }
 
-    fn open_item(&mut self, kind: Open, out: &mut Vec<Value>) {
+    fn open_item(&mut self, kind: Open, out: &mut BytesMut) {
         if self.open.as_ref() == Some(&kind) {
             return;
         }
@@ -201,7 +223,7 @@ impl Encoder {
         self.open = Some(kind);
     }
 
-    fn close(&mut self, out: &mut Vec<Value>) {
+    fn close(&mut self, out: &mut BytesMut) {
         let Some(open) = self.open.take() else { return };
         let index = self.output.len();
         let text = std::mem::take(&mut self.text);
@@ -226,7 +248,7 @@ impl Encoder {
     }
 
     /// After the last chunk of a complete answer.
-    pub fn finish(&mut self, out: &mut Vec<Value>) {
+    pub fn finish(&mut self, out: &mut BytesMut) {
         if self.seq == 0 {
             self.chunk(&json!({}), out);
         }
@@ -236,12 +258,10 @@ impl Encoder {
     }
 
     /// The event that ends a stream the upstream broke off.
-    pub fn failed(&mut self, message: &str) -> Value {
+    pub fn failed(&mut self, message: &str, out: &mut BytesMut) {
         let mut r = envelope(&self.id, &self.model, "failed", Vec::new(), None, None);
         r["error"] = json!({"code": "server_error", "message": message});
-        let mut out = Vec::new();
-        self.emit(&mut out, "response.failed", json!({"response": r}));
-        out.remove(0)
+        self.emit(out, "response.failed", json!({"response": r}));
     }
 }
 
@@ -328,7 +348,7 @@ impl Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::ChunkAccumulator;
+    use crate::wire::{ChunkAccumulator, SseDecoder};
     use serde_json::Map;
 
     fn output_of(events: &[Value]) -> Option<&Map<String, Value>> {
@@ -352,9 +372,10 @@ mod tests {
     #[test]
     fn a_stream_goes_out_as_responses_events_and_comes_back() {
         let mut enc = Encoder::new(vec!["apply_patch".into()]);
-        let mut events = Vec::new();
-        chunks().iter().for_each(|c| enc.chunk(c, &mut events));
-        enc.finish(&mut events);
+        let mut sse = BytesMut::new();
+        chunks().iter().for_each(|c| enc.chunk(c, &mut sse));
+        enc.finish(&mut sse);
+        let events: Vec<Value> = SseDecoder::default().push(&sse).iter().map(|e| serde_json::from_str(&e.data).unwrap()).collect();
         let seq: Vec<u64> = events.iter().map(|e| e["sequence_number"].as_u64().unwrap()).collect();
         assert_eq!(seq, (0..events.len() as u64).collect::<Vec<_>>());
         let done = output_of(&events).unwrap();

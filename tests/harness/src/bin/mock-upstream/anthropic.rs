@@ -126,12 +126,7 @@ pub async fn messages(State(mock): Shared, headers: HeaderMap, Json(body): Json<
     if let Err(e) = check(&body, false) {
         return error(StatusCode::BAD_REQUEST, &e);
     }
-    if let Some(code) = Mock::failure(&model, count) {
-        let status = StatusCode::from_u16(code as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut r = error(status, if code == 529 { "Overloaded" } else { "mock failure" });
-        if let Some(ra) = flag(&model, "ra") {
-            r.headers_mut().insert("retry-after", ra.to_string().parse().unwrap());
-        }
+    if let Some((_, r)) = Mock::failure(&MESSAGES, &model, count) {
         return r;
     }
     if has(&model, "hang") {

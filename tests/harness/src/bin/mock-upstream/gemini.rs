@@ -94,9 +94,9 @@ async fn generate(mock: std::sync::Arc<Mock>, headers: HeaderMap, body: Value, m
     if let Err(e) = check(&body) {
         return error(StatusCode::BAD_REQUEST, &e);
     }
-    if let Some(code) = Mock::failure(&model, count) {
-        let code = if code == 529 { 503 } else { code };
-        return error(StatusCode::from_u16(code as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &format!("mock failure {code} for {model}"));
+    if let Some((code, r)) = Mock::failure(&GENERATE, &model, count) {
+        // Gemini has no 529: an overloaded model answers 503.
+        return if code == 529 { error(StatusCode::SERVICE_UNAVAILABLE, "The model is overloaded.") } else { r };
     }
     let delay = Duration::from_millis(flag(&model, "delay").unwrap_or(0));
     let prompt: u64 = body["contents"].as_array().into_iter().flatten().map(|c| words(&parts_text(&c["parts"])).max(1)).sum::<u64>() + 4;

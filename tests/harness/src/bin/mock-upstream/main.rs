@@ -150,14 +150,22 @@ impl Mock {
         Ok(count)
     }
 
-    /// The failure a model name asks for, if any (after `count` calls to it).
-    fn failure(model: &str, count: u64) -> Option<u64> {
-        match (flag(model, "status"), flag(model, "flaky")) {
-            (Some(code), _) => Some(code),
-            (None, Some(k)) if count <= k => Some(flag(model, "flakystatus").unwrap_or(503)),
-            _ if has(model, "overloaded") => Some(529),
-            _ => None,
+    /// The failure a model name asks for, if any (after `count` calls to it): the status,
+    /// and the error in the API's shape with a `Retry-After` when the name has `ra-N`.
+    fn failure(api: &Api, model: &str, count: u64) -> Option<(u64, Response)> {
+        let code = match (flag(model, "status"), flag(model, "flaky")) {
+            (Some(code), _) => code,
+            (None, Some(k)) if count <= k => flag(model, "flakystatus").unwrap_or(503),
+            _ if has(model, "overloaded") => 529,
+            _ => return None,
+        };
+        let status = StatusCode::from_u16(code as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let message = if code == 529 { "Overloaded".to_owned() } else { format!("mock failure {code} for {model}") };
+        let mut r = (api.error)(status, &message);
+        if let Some(ra) = flag(model, "ra") {
+            r.headers_mut().insert("retry-after", ra.to_string().parse().unwrap());
         }
+        Some((code, r))
     }
 }
 

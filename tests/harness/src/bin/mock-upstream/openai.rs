@@ -50,12 +50,7 @@ pub async fn chat(State(mock): Shared, headers: HeaderMap, Json(body): Json<Valu
         Err(r) => return r,
     };
     mock.event(format!("chat {model}"));
-    if let Some(code) = Mock::failure(&model, count) {
-        let status = StatusCode::from_u16(code as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut r = error(status, &format!("mock failure {code} for {model}"));
-        if let Some(ra) = flag(&model, "ra") {
-            r.headers_mut().insert("retry-after", ra.to_string().parse().unwrap());
-        }
+    if let Some((_, r)) = Mock::failure(&CHAT, &model, count) {
         return r;
     }
     if has(&model, "hang") {
@@ -183,8 +178,8 @@ pub async fn responses(State(mock): Shared, headers: HeaderMap, Json(body): Json
         Ok(n) => n,
         Err(r) => return r,
     };
-    if let Some(code) = Mock::failure(&model, count) {
-        return error(StatusCode::from_u16(code as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), &format!("mock failure {code} for {model}"));
+    if let Some((_, r)) = Mock::failure(&RESPONSES, &model, count) {
+        return r;
     }
     let item = match responses_turn(&body).reply(&model) {
         Reply::Text(t) => json!({"type": "message", "id": format!("msg_{count}"), "status": "completed", "role": "assistant", "content": [{"type": "output_text", "text": t, "annotations": []}]}),
