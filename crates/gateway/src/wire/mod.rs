@@ -6,6 +6,8 @@ mod accumulate;
 pub mod anthropic;
 pub mod gemini;
 pub mod responses;
+#[cfg(test)]
+mod roundtrip;
 mod replay;
 mod sse;
 mod usage;

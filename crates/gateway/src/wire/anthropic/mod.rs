@@ -5,6 +5,3 @@
 pub mod message;
 pub mod request;
 pub mod stream;
-
-#[cfg(test)]
-mod roundtrip;
