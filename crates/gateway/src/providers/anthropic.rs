@@ -4,7 +4,7 @@
 //! `overloaded_error` (529) and rate limits fail over like any 5xx and 429.
 
 use super::http::{describe, sse_frames, Step, Upstream};
-use super::{ChatReply, Frame, ProviderError, UpstreamRequest};
+use super::{ChatReply, Frame, Header, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
 use crate::wire::anthropic::request::from_internal;
 use crate::wire::anthropic::stream::Decoder;
@@ -34,7 +34,7 @@ impl Anthropic {
     }
 
     /// The Messages body for this call, and the client headers that go with it.
-    fn body<'a>(&self, request: UpstreamRequest<'a>, stream: bool) -> Result<(Map<String, Value>, &'a [(http::HeaderName, http::HeaderValue)]), ProviderError> {
+    fn body<'a>(&self, request: UpstreamRequest<'a>, stream: bool) -> Result<(Map<String, Value>, &'a [Header]), ProviderError> {
         if let Some(native) = request.native.filter(|n| n.api == ClientApi::AnthropicMessages) {
             let mut body = native.body.clone();
             body.insert("model".into(), Value::from(request.model));
@@ -54,7 +54,7 @@ impl Anthropic {
         Ok((body, &[]))
     }
 
-    fn post(&self, url: &reqwest::Url, body: &Map<String, Value>, headers: &[(http::HeaderName, http::HeaderValue)]) -> reqwest::RequestBuilder {
+    fn post(&self, url: &reqwest::Url, body: &Map<String, Value>, headers: &[Header]) -> reqwest::RequestBuilder {
         let mut request = self
             .upstream
             .client

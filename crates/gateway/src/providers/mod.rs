@@ -37,13 +37,16 @@ pub struct UpstreamRequest<'a> {
     pub native: Option<&'a NativeRequest>,
 }
 
+/// A header a client sent, for the upstream.
+pub type Header = (::http::HeaderName, ::http::HeaderValue);
+
 /// A client's request as it came, for an upstream of the same API family.
 #[derive(Debug, Clone)]
 pub struct NativeRequest {
     pub api: ClientApi,
     pub body: Map<String, Value>,
     /// Client headers a same-API upstream should see (`anthropic-beta`).
-    pub headers: Vec<(::http::HeaderName, ::http::HeaderValue)>,
+    pub headers: Vec<Header>,
     /// Fields the internal form could not carry: only a same-API upstream can serve the
     /// request; others refuse it, naming them.
     pub untranslatable: Vec<String>,

@@ -32,16 +32,23 @@ pub struct Served {
     pub answer: Answer,
 }
 
+/// What is asked of every target: the internal request, the client's own, and whether to stream.
+#[derive(Clone, Copy)]
+pub struct Ask<'a> {
+    pub body: &'a Map<String, Value>,
+    pub native: Option<&'a NativeRequest>,
+    pub stream: bool,
+}
+
 pub async fn call_chat(
     providers: &HashMap<String, Arc<dyn Provider>>,
     health: &Health,
     router: &RouterConfig,
     route: &Route,
-    body: &Map<String, Value>,
-    native: Option<&NativeRequest>,
-    stream: bool,
+    ask: Ask<'_>,
     attempts: &mut Vec<AttemptRecord>,
 ) -> Result<Served, ProviderError> {
+    let Ask { body, native, stream } = ask;
     let order = health.order(&route.targets, Instant::now());
     let cooldown = Duration::from_secs(router.cooldown_secs);
     let max_wait = Duration::from_secs(router.max_retry_after_secs);

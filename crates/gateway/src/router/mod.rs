@@ -3,7 +3,7 @@
 mod fallback;
 mod health;
 
-pub use fallback::{call_chat, Answer, Served};
+pub use fallback::{call_chat, Answer, Ask, Served};
 pub use health::{Health, TargetHealth};
 
 use crate::cache::semantic::SemanticSettings;

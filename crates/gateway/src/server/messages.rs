@@ -6,7 +6,7 @@
 use super::body::{parse_object, read_body};
 use super::error::ApiError;
 use super::pipeline::{self, edge, Client, Inbound};
-use crate::providers::NativeRequest;
+use crate::providers::{Header, NativeRequest};
 use crate::wire::anthropic::request::{to_internal, WISHES};
 use crate::wire::Internal;
 use crate::wire::ClientApi;
@@ -71,6 +71,6 @@ async fn read(engine: &Arc<Engine>, headers: &HeaderMap, body: Body, counting: b
     Ok((raw, native, internal))
 }
 
-fn forwarded(headers: &HeaderMap) -> Vec<(http::HeaderName, http::HeaderValue)> {
+fn forwarded(headers: &HeaderMap) -> Vec<Header> {
     FORWARDED.iter().filter_map(|name| headers.get(*name).map(|v| (http::HeaderName::from_static(name), v.clone()))).collect()
 }

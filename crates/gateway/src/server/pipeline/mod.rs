@@ -14,7 +14,7 @@ use super::respond::new_request_id;
 use crate::cache::semantic::SemanticQuery;
 use crate::cache::CachePlan;
 use crate::providers::NativeRequest;
-use crate::router::{call_chat, Answer, Served};
+use crate::router::{call_chat, Answer, Ask, Served};
 use crate::Engine;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -94,7 +94,8 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         }
     }
     let mut attempts = Vec::new();
-    let result = call_chat(&rt.providers, &engine.health, &rt.config.router, &call.route, &body, native.as_ref(), stream, &mut attempts).await;
+    let ask = Ask { body: &body, native: native.as_ref(), stream };
+    let result = call_chat(&rt.providers, &engine.health, &rt.config.router, &call.route, ask, &mut attempts).await;
     Ok(match result {
         Err(e) => call.fail(e, attempts).await,
         Ok(Served { target, passthrough, answer: Answer::Complete { completion, native } }) => call.complete(target, passthrough, completion, native, attempts).await,

@@ -139,12 +139,16 @@ struct BlockDelta<'a> {
 }
 
 #[derive(serde::Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type")]
 enum Delta<'a> {
-    TextDelta { text: &'a str },
-    ThinkingDelta { thinking: &'a str },
-    SignatureDelta { signature: &'a str },
-    InputJsonDelta { partial_json: &'a str },
+    #[serde(rename = "text_delta")]
+    Text { text: &'a str },
+    #[serde(rename = "thinking_delta")]
+    Thinking { thinking: &'a str },
+    #[serde(rename = "signature_delta")]
+    Signature { signature: &'a str },
+    #[serde(rename = "input_json_delta")]
+    InputJson { partial_json: &'a str },
 }
 
 #[derive(PartialEq)]
@@ -181,11 +185,11 @@ impl Encoder {
             let delta = choice.get("delta").unwrap_or(&Value::Null);
             if let Some(t) = delta.get("reasoning_content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
                 self.open_block(Open::Thinking, || json!({"type": "thinking", "thinking": "", "signature": ""}), out);
-                self.delta(out, Delta::ThinkingDelta { thinking: t });
+                self.delta(out, Delta::Thinking { thinking: t });
             }
             if let Some(s) = delta.get("reasoning_signature").and_then(Value::as_str) {
                 self.open_block(Open::Thinking, || json!({"type": "thinking", "thinking": "", "signature": ""}), out);
-                self.delta(out, Delta::SignatureDelta { signature: s });
+                self.delta(out, Delta::Signature { signature: s });
                 // The signature seals its block: more thinking is a new block.
                 self.close(out);
             }
@@ -196,7 +200,7 @@ impl Encoder {
             }
             if let Some(t) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
                 self.open_block(Open::Text, || json!({"type": "text", "text": ""}), out);
-                self.delta(out, Delta::TextDelta { text: t });
+                self.delta(out, Delta::Text { text: t });
             }
             for call in delta.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
                 let n = call.get("index").and_then(Value::as_u64).unwrap_or(0);
@@ -205,7 +209,7 @@ impl Encoder {
                 }
                 self.open_block(Open::Tool(n), || json!({"type": "tool_use", "id": call.get("id"), "name": call.pointer("/function/name"), "input": {}}), out);
                 if let Some(args) = call.pointer("/function/arguments").and_then(Value::as_str).filter(|a| !a.is_empty()) {
-                    self.delta(out, Delta::InputJsonDelta { partial_json: args });
+                    self.delta(out, Delta::InputJson { partial_json: args });
                 }
             }
             if let Some(f) = choice.get("finish_reason").and_then(Value::as_str) {

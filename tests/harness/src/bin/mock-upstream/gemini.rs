@@ -53,7 +53,7 @@ fn check(body: &Value) -> Result<(), String> {
         if !matches!(c["role"].as_str(), Some("user" | "model") | None) {
             return Err(format!("Please use a valid role: user, model. (contents[{i}])"));
         }
-        if !c["parts"].as_array().is_some_and(|p| !p.is_empty()) {
+        if c["parts"].as_array().is_none_or(|p| p.is_empty()) {
             return Err(format!("contents[{i}] must include at least one parts field"));
         }
     }
