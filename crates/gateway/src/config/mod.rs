@@ -237,16 +237,22 @@ fn bad(field: impl Into<String>, message: impl Into<String>) -> FieldError {
 }
 
 impl Config {
-    /// The config used when no file exists: every preset whose key env var is set.
+    /// The config used when no file exists: every preset whose key env var is set (or its
+    /// alternative, which the provider then reads its key from).
     pub fn from_env() -> Config {
+        let set = |var: &&str| std::env::var_os(var).is_some_and(|v| !v.is_empty());
         let providers = PRESETS
             .iter()
-            .filter(|p| p.key_env.is_some_and(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty())))
-            .map(|p| ProviderConfig {
+            .filter_map(|p| match (p.key_env.filter(set), p.alt_key_env.filter(set)) {
+                (Some(_), _) => Some((p, None)),
+                (None, Some(alt)) => Some((p, Some(alt.to_owned()))),
+                (None, None) => None,
+            })
+            .map(|(p, api_key_env)| ProviderConfig {
                 id: p.id.to_string(),
                 kind: None,
                 base_url: None,
-                api_key_env: None,
+                api_key_env,
                 enabled: true,
                 models: vec![],
                 api_version: None,

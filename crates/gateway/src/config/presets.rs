@@ -9,16 +9,25 @@ pub struct Preset {
     pub kind: ProviderKind,
     pub base_url: &'static str,
     pub key_env: Option<&'static str>,
+    /// Another env var some users keep the key in (Google's SDKs read `GOOGLE_API_KEY`).
+    pub alt_key_env: Option<&'static str>,
 }
 
 const fn compatible(id: &'static str, name: &'static str, base_url: &'static str, key_env: Option<&'static str>) -> Preset {
-    Preset { id, name, kind: ProviderKind::OpenaiCompatible, base_url, key_env }
+    Preset { id, name, kind: ProviderKind::OpenaiCompatible, base_url, key_env, alt_key_env: None }
 }
 
 pub const PRESETS: &[Preset] = &[
-    Preset { id: "openai", name: "OpenAI", kind: ProviderKind::Openai, base_url: "https://api.openai.com/v1", key_env: Some("OPENAI_API_KEY") },
-    Preset { id: "anthropic", name: "Anthropic", kind: ProviderKind::Anthropic, base_url: "https://api.anthropic.com/v1", key_env: Some("ANTHROPIC_API_KEY") },
-    Preset { id: "gemini", name: "Google Gemini", kind: ProviderKind::Gemini, base_url: "https://generativelanguage.googleapis.com/v1beta", key_env: Some("GEMINI_API_KEY") },
+    Preset { id: "openai", name: "OpenAI", kind: ProviderKind::Openai, base_url: "https://api.openai.com/v1", key_env: Some("OPENAI_API_KEY"), alt_key_env: None },
+    Preset { id: "anthropic", name: "Anthropic", kind: ProviderKind::Anthropic, base_url: "https://api.anthropic.com/v1", key_env: Some("ANTHROPIC_API_KEY"), alt_key_env: None },
+    Preset {
+        id: "gemini",
+        name: "Google Gemini",
+        kind: ProviderKind::Gemini,
+        base_url: "https://generativelanguage.googleapis.com/v1beta",
+        key_env: Some("GEMINI_API_KEY"),
+        alt_key_env: Some("GOOGLE_API_KEY"),
+    },
     compatible("groq", "Groq", "https://api.groq.com/openai/v1", Some("GROQ_API_KEY")),
     compatible("mistral", "Mistral", "https://api.mistral.ai/v1", Some("MISTRAL_API_KEY")),
     compatible("deepseek", "DeepSeek", "https://api.deepseek.com/v1", Some("DEEPSEEK_API_KEY")),

@@ -7,9 +7,9 @@ use super::http::{describe, sse_frames, Step, Upstream};
 use super::{ChatReply, Frame, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
 use crate::wire::gemini::request::from_internal;
-use crate::wire::gemini::response::{to_completion, Decoder};
+use crate::wire::gemini::response::{sse as sse_response, to_completion, Decoder};
 use crate::wire::{ClientApi, Decoded};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{json, Map, Value};
@@ -83,7 +83,7 @@ impl super::Provider for Gemini {
                 let Ok(data) = serde_json::from_str::<Value>(&sse.data) else {
                     return Step::Error(format!("an event that is not JSON: {}", sse.data));
                 };
-                let native = Some(sse_event(&data));
+                let native = Some(sse_response(&data));
                 match decoder.event(&data) {
                     Decoded::Chunks(chunks) => Step::Frame(Frame::translated(chunks, native)),
                     Decoded::Done(chunks) => Step::Done(Some(Frame::translated(chunks, native))),
@@ -144,12 +144,4 @@ impl super::Provider for Gemini {
         }
         .boxed()
     }
-}
-
-/// One Gemini stream response as SSE, as Gemini writes them.
-pub fn sse_event(response: &Value) -> Bytes {
-    let mut out = BytesMut::from(&b"data: "[..]);
-    out.extend_from_slice(response.to_string().as_bytes());
-    out.extend_from_slice(b"\r\n\r\n");
-    out.freeze()
 }

@@ -14,7 +14,7 @@ mod http;
 mod openai;
 
 pub use anthropic::Anthropic;
-pub use gemini::{sse_event as gemini_sse, Gemini};
+pub use gemini::Gemini;
 pub use openai::{Flavor, OpenAiCompatible};
 
 use crate::wire::ClientApi;

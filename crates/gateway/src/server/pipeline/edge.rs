@@ -4,9 +4,8 @@
 
 use crate::providers::{Chunk, Frame};
 use crate::server::error::ApiError;
-use crate::providers::gemini_sse;
 use crate::wire::anthropic::{message as anthropic_message, stream as anthropic};
-use crate::wire::gemini::response as gemini;
+use crate::wire::gemini::response::{self as gemini, sse as gemini_sse};
 use crate::wire::responses::response as responses;
 use crate::wire::{sse_data, sse_event, ClientApi, SSE_DONE};
 use axum::response::{IntoResponse, Response};
@@ -161,7 +160,8 @@ impl StreamOut {
 /// OpenAI upstream's chunks all do), else with the first chunk's `id`, `created` and `model`.
 fn write_chunk(out: &mut BytesMut, head: &mut Option<Bytes>, chunk: &Chunk) {
     let json = chunk.json();
-    if chunk.value.get("id").is_some() {
+    // Anything but an object lacking its head goes as it came (an upstream's odd chunk too).
+    if chunk.value.get("id").is_some() || !chunk.value.is_object() {
         if head.is_none() {
             let h = serde_json::json!({"id": chunk.value["id"], "object": "chat.completion.chunk", "created": chunk.value["created"], "model": chunk.value["model"]}).to_string();
             *head = Some(Bytes::from(h[..h.len() - 1].to_owned() + ","));
@@ -176,12 +176,12 @@ fn write_chunk(out: &mut BytesMut, head: &mut Option<Bytes>, chunk: &Chunk) {
 }
 
 /// A `choices: []` chunk carrying only `usage`, sent because Sluice asked for it.
-pub fn usage_only(chunk: &Value) -> bool {
+fn usage_only(chunk: &Value) -> bool {
     chunk.get("usage").is_some_and(Value::is_object) && chunk.get("choices").and_then(Value::as_array).is_some_and(Vec::is_empty)
 }
 
 /// Anthropic's name for the error behind a status.
-pub fn anthropic_error_type(status: u16) -> &'static str {
+fn anthropic_error_type(status: u16) -> &'static str {
     match status {
         400 | 422 => "invalid_request_error",
         401 => "authentication_error",

@@ -132,6 +132,14 @@ pub fn from_completion(completion: &Value) -> Value {
            "modelVersion": completion.get("model"), "responseId": completion.get("id")})
 }
 
+/// One stream response as SSE, as Gemini writes them.
+pub fn sse(response: &Value) -> bytes::Bytes {
+    let mut out = bytes::BytesMut::from(&b"data: "[..]);
+    out.extend_from_slice(response.to_string().as_bytes());
+    out.extend_from_slice(b"\r\n\r\n");
+    out.freeze()
+}
+
 /// Gemini stream responses → internal chunks.
 #[derive(Default)]
 pub struct Decoder {
