@@ -231,6 +231,16 @@ fn read_responses(chunks: &[Value]) -> (String, String, Vec<(String, String, Val
     (text, thinking, calls)
 }
 
+fn same_to_gemini_and_responses_clients(chunks: &[Value], text: &str, thinking: &str, calls: &[(String, String, Value)]) -> Result<(), TestCaseError> {
+    let (g_text, g_thought, g_calls) = read_gemini(chunks);
+    prop_assert_eq!((g_text.as_str(), g_thought.as_str()), (text, thinking));
+    prop_assert_eq!(g_calls, calls.iter().map(|(_, n, a)| (n.clone(), a.clone())).collect::<Vec<_>>());
+    let (r_text, r_thinking, r_calls) = read_responses(chunks);
+    prop_assert_eq!((r_text.as_str(), r_thinking.as_str()), (text, thinking));
+    prop_assert_eq!(r_calls.as_slice(), calls);
+    Ok(())
+}
+
 proptest! {
     #[test]
     fn gemini_streams_read_the_same_to_every_client(blocks in prop::collection::vec(block(), 0..6)) {
@@ -262,13 +272,7 @@ proptest! {
         prop_assert_eq!((a_text, a_thinking), (text.clone(), thinking.clone()));
         prop_assert_eq!(tools(&back), calls.clone());
 
-        let (g_text, g_thought, g_calls) = read_gemini(&chunks);
-        prop_assert_eq!((g_text, g_thought), (text.clone(), thinking.clone()));
-        prop_assert_eq!(g_calls, calls.iter().map(|(_, n, a)| (n.clone(), a.clone())).collect::<Vec<_>>());
-
-        let (r_text, r_thinking, r_calls) = read_responses(&chunks);
-        prop_assert_eq!((r_text, r_thinking), (text, thinking));
-        prop_assert_eq!(r_calls, calls);
+        same_to_gemini_and_responses_clients(&chunks, &text, &thinking, &calls)?;
     }
 
     #[test]
@@ -278,12 +282,7 @@ proptest! {
         let plain: Vec<Block> = blocks.iter().map(|(b, _)| b.clone()).collect();
         let (text, thinking) = texts(&plain);
         let calls = tools(&plain);
-        let (g_text, g_thought, g_calls) = read_gemini(&chunks);
-        prop_assert_eq!((g_text, g_thought), (text.clone(), thinking.clone()));
-        prop_assert_eq!(g_calls, calls.iter().map(|(_, n, a)| (n.clone(), a.clone())).collect::<Vec<_>>());
-        let (r_text, r_thinking, r_calls) = read_responses(&chunks);
-        prop_assert_eq!((r_text, r_thinking), (text, thinking));
-        prop_assert_eq!(r_calls, calls);
+        same_to_gemini_and_responses_clients(&chunks, &text, &thinking, &calls)?;
     }
 
     #[test]
