@@ -235,3 +235,21 @@ def test_probes_and_the_model_list(sluice):
     models = client(sluice).models.list()
     ids = [m.id for m in models.data]
     assert "chain" in ids and all(m.type == "model" for m in models.data)
+
+
+def test_what_translation_leaves_out_still_tells_cached_answers_apart(sluice):
+    """Earlier thinking is not in the internal form; two conversations that differ only there
+    must not share a cached answer, while the same conversation again is a hit."""
+    c = client(sluice)
+    q = unique("second question")
+
+    def ask(thought):
+        history = [{"role": "user", "content": "first question"},
+                   {"role": "assistant", "content": [{"type": "thinking", "thinking": thought, "signature": "sig"}, {"type": "text", "text": "first answer"}]},
+                   {"role": "user", "content": q}]
+        raw = c.messages.with_raw_response.create(model="anth/cache-thinking", max_tokens=20, messages=history, extra_body={"temperature": 0})
+        return raw.headers["x-sluice-cache"]
+
+    assert ask("thought A") == "miss"
+    assert ask("thought B") == "miss", "a different earlier thought is a different request"
+    assert ask("thought A") == "hit-exact"

@@ -2,14 +2,15 @@
 //!
 //! Everything in the request counts except fields known not to change the answer: `stream`
 //! and `stream_options` (a hit replays either way), and `user`, `metadata`, `store`,
-//! `service_tier`, `prompt_cache_key` and `safety_identifier` (bookkeeping). Unknown fields
+//! `service_tier`, `prompt_cache_key`, `safety_identifier` and `client_metadata` (bookkeeping;
+//! Codex sends per-turn ids in the last). Unknown fields
 //! count, so a new parameter can never make two different requests collide. Object keys are
 //! hashed in sorted order, so field order does not matter.
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-const IGNORED: &[&str] = &["stream", "stream_options", "user", "metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier"];
+const IGNORED: &[&str] = &["stream", "stream_options", "user", "metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier", "client_metadata"];
 
 /// `route_identity` names what the model string resolved to (a route and its targets, or a
 /// provider/model), so editing a route never serves answers from its old targets.

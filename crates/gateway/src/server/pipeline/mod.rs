@@ -12,7 +12,7 @@ mod stream;
 use super::error::ApiError;
 use super::respond::new_request_id;
 use crate::cache::semantic::SemanticQuery;
-use crate::cache::CachePlan;
+use crate::cache::{cache_key, CachePlan};
 use crate::providers::NativeRequest;
 use crate::router::{call_chat, Answer, Ask, Served};
 use crate::Engine;
@@ -52,9 +52,18 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
     let rt = engine.runtime();
     let Inbound { client, mut body, native, model, stream, raw, started } = inbound;
     let route = rt.routes.resolve(&model, &rt.prices).map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
-    let plan = CachePlan::new(&route.cache, headers, &body, &route.identity);
+    // A client of another API is answered from the exact cache only for exactly what it sent:
+    // the internal form leaves out what it cannot hold (earlier thinking, untranslatable
+    // blocks), and two requests differing only there must not share an answer.
+    let plan = CachePlan::new(&route.cache, headers, &body, &route.identity)
+        .map(|plan| match &native {
+            Some(n) => CachePlan { key: cache_key(&format!("{}|{}", route.identity, n.api.as_str()), &n.body), ..plan },
+            None => plan,
+        });
+    // Nor may a rephrasing match a question the internal form does not wholly hold.
+    let whole = native.as_ref().is_none_or(|n| n.untranslatable.is_empty());
     // The embedder's name is asked for only when the route would use it (not on every request).
-    let semantic = plan.and(route.cache.semantic).and_then(|settings| {
+    let semantic = plan.filter(|_| whole).and(route.cache.semantic).and_then(|settings| {
         let embedder = engine.semantic.embedder_name()?;
         SemanticQuery::from_request(&route.identity, &embedder, &body).map(|query| (settings, query))
     });
