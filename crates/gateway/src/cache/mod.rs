@@ -63,8 +63,10 @@ pub struct CachePlan {
 }
 
 impl CachePlan {
-    /// `None` when the cache stays out of this request entirely.
-    pub fn new(policy: &CachePolicy, headers: &HeaderMap, body: &Map<String, Value>, route_identity: &str) -> Option<CachePlan> {
+    /// `None` when the cache stays out of this request entirely. `body` is the internal
+    /// request, judged for what may be cached; `key` hashes what identifies it (computed only
+    /// when the cache takes part).
+    pub fn new(policy: &CachePolicy, headers: &HeaderMap, body: &Map<String, Value>, key: impl FnOnce() -> [u8; 32]) -> Option<CachePlan> {
         if !policy.exact || !cacheable(policy, body) {
             return None;
         }
@@ -79,7 +81,7 @@ impl CachePlan {
             return None;
         }
         let lookup = !directives.iter().any(|d| d == "no-cache");
-        Some(CachePlan { key: cache_key(route_identity, body), lookup, store: true, ttl: policy.ttl })
+        Some(CachePlan { key: key(), lookup, store: true, ttl: policy.ttl })
     }
 }
 
@@ -222,21 +224,21 @@ mod tests {
     #[test]
     fn hot_sampling_and_multiple_choices_bypass() {
         let h = HeaderMap::new();
-        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": [], "temperature": 0.2})), "m").is_some());
-        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": [], "temperature": 1.5})), "m").is_none());
-        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": [], "n": 3})), "m").is_none());
+        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": [], "temperature": 0.2})), || [0; 32]).is_some());
+        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": [], "temperature": 1.5})), || [0; 32]).is_none());
+        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": [], "n": 3})), || [0; 32]).is_none());
         let mut p = policy();
         p.cache_multiple_choices = true;
-        assert!(CachePlan::new(&p, &h, &body(json!({"messages": [], "n": 3})), "m").is_some());
+        assert!(CachePlan::new(&p, &h, &body(json!({"messages": [], "n": 3})), || [0; 32]).is_some());
     }
 
     #[test]
     fn cache_control_directives() {
         let mut h = HeaderMap::new();
         h.insert("cache-control", "max-age=0, No-Cache".parse().unwrap());
-        let plan = CachePlan::new(&policy(), &h, &body(json!({"messages": []})), "m").unwrap();
+        let plan = CachePlan::new(&policy(), &h, &body(json!({"messages": []})), || [0; 32]).unwrap();
         assert!(!plan.lookup && plan.store);
         h.insert("cache-control", "no-store".parse().unwrap());
-        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": []})), "m").is_none());
+        assert!(CachePlan::new(&policy(), &h, &body(json!({"messages": []})), || [0; 32]).is_none());
     }
 }

@@ -55,11 +55,10 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
     // A client of another API is answered from the exact cache only for exactly what it sent:
     // the internal form leaves out what it cannot hold (earlier thinking, untranslatable
     // blocks), and two requests differing only there must not share an answer.
-    let plan = CachePlan::new(&route.cache, headers, &body, &route.identity)
-        .map(|plan| match &native {
-            Some(n) => CachePlan { key: cache_key(&format!("{}|{}", route.identity, n.api.as_str()), &n.body), ..plan },
-            None => plan,
-        });
+    let plan = CachePlan::new(&route.cache, headers, &body, || match &native {
+        Some(n) => cache_key(&format!("{}|{}", route.identity, n.api.as_str()), &n.body),
+        None => cache_key(&route.identity, &body),
+    });
     // Nor may a rephrasing match a question the internal form does not wholly hold.
     let whole = native.as_ref().is_none_or(|n| n.untranslatable.is_empty());
     // The embedder's name is asked for only when the route would use it (not on every request).
