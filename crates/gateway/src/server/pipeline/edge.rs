@@ -156,23 +156,25 @@ impl StreamOut {
     }
 }
 
-/// One chunk as an SSE event for an OpenAI client: as it is when it names its completion (an
-/// OpenAI upstream's chunks all do), else with the first chunk's `id`, `created` and `model`.
+/// One chunk as an SSE event for an OpenAI client: as it came when it names its completion (an
+/// OpenAI upstream's chunks do) or is anything odd, else — a translated chunk — with the first
+/// chunk's `id`, `object`, `created` and `model` written in front of its own fields.
 fn write_chunk(out: &mut BytesMut, head: &mut Option<Bytes>, chunk: &Chunk) {
     let json = chunk.json();
-    // Anything but an object lacking its head goes as it came (an upstream's odd chunk too).
-    if chunk.value.get("id").is_some() || !chunk.value.is_object() {
-        if head.is_none() {
-            let h = serde_json::json!({"id": chunk.value["id"], "object": "chat.completion.chunk", "created": chunk.value["created"], "model": chunk.value["model"]}).to_string();
-            *head = Some(Bytes::from(h[..h.len() - 1].to_owned() + ","));
-        }
-        out.extend_from_slice(&sse_data(&json));
-        return;
+    let named = chunk.value.get("id").is_some();
+    if named && head.is_none() {
+        let h = serde_json::json!({"id": chunk.value["id"], "object": "chat.completion.chunk", "created": chunk.value["created"], "model": chunk.value["model"]}).to_string();
+        *head = Some(Bytes::from(h[..h.len() - 1].to_owned() + ","));
     }
-    out.extend_from_slice(b"data: ");
-    out.extend_from_slice(head.as_deref().unwrap_or(b"{"));
-    out.extend_from_slice(&json[1..]);
-    out.extend_from_slice(b"\n\n");
+    match head.as_deref() {
+        Some(h) if !named && chunk.value.is_object() && json.first() == Some(&b'{') => {
+            out.extend_from_slice(b"data: ");
+            out.extend_from_slice(h);
+            out.extend_from_slice(&json[1..]);
+            out.extend_from_slice(b"\n\n");
+        }
+        _ => out.extend_from_slice(&sse_data(&json)),
+    }
 }
 
 /// A `choices: []` chunk carrying only `usage`, sent because Sluice asked for it.
@@ -251,6 +253,27 @@ pub fn upstream_error(api: ClientApi, provider: &str, status: u16, body: &Bytes)
 mod tests {
     use super::*;
     use crate::wire::SseDecoder;
+
+    #[test]
+    fn translated_chunks_get_the_first_chunks_head_and_others_go_as_they_came() {
+        let chunk = |value: serde_json::Value, json: Option<&str>| Chunk { value, json: json.map(|j| Bytes::from(j.to_owned())) };
+        let frame = Frame {
+            chunks: vec![
+                chunk(serde_json::json!({"id": "c1", "created": 5, "model": "m", "choices": []}), None),
+                chunk(serde_json::json!({"choices": [{"index": 0, "delta": {"content": "hi"}}]}), None),
+                chunk(serde_json::json!({"choices": []}), Some(" {\"choices\":[]}")),
+                chunk(serde_json::Value::Null, Some("not json")),
+            ],
+            native: None,
+            ends: false,
+        };
+        let mut out = StreamOut::new(&Client { include_usage: true, ..Client::new(ClientApi::OpenaiChat) }, false);
+        let events: Vec<String> = SseDecoder::default().push(&out.frame(&frame)).into_iter().map(|e| e.data).collect();
+        let second: serde_json::Value = serde_json::from_str(&events[1]).unwrap();
+        assert_eq!((&second["id"], &second["model"], &second["choices"][0]["delta"]["content"]), (&serde_json::json!("c1"), &serde_json::json!("m"), &serde_json::json!("hi")));
+        assert_eq!(events[2], " {\"choices\":[]}", "text that does not start its object is not spliced");
+        assert_eq!(events[3], "not json");
+    }
 
     #[test]
     fn keepalives_are_what_each_client_skips() {
