@@ -92,6 +92,25 @@ pub fn push_turn(turns: &mut Vec<serde_json::Value>, role: &str, field: &str, it
     turns.push(serde_json::json!({ "role": role, field: items }));
 }
 
+/// The texts of an internal message's content (a string is one text), each with the part it
+/// came from (`None` for a plain string); any other kind of part is refused, by its path.
+pub fn texts<'a>(content: Option<&'a serde_json::Value>, path: &str) -> Result<Vec<(&'a str, Option<&'a serde_json::Value>)>, FieldError> {
+    use serde_json::Value;
+    match content {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![(s.as_str(), None)]),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .enumerate()
+            .map(|(j, p)| match p.get("text").and_then(Value::as_str) {
+                Some(t) => Ok((t, Some(p))),
+                None => Err(FieldError { path: format!("{path}.content[{j}]"), message: format!("{path}.content[{j}] must be a text part here") }),
+            })
+            .collect(),
+        Some(other) => Err(FieldError { path: format!("{path}.content"), message: format!("{path}.content must be a string or an array of parts, not {}", type_name(other)) }),
+    }
+}
+
 /// How an error message names a JSON value's type.
 pub fn type_name(v: &serde_json::Value) -> &'static str {
     use serde_json::Value;

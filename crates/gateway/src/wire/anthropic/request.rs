@@ -394,23 +394,17 @@ fn push_turn(messages: &mut Vec<Value>, role: &str, blocks: Vec<Value>) {
 }
 
 fn text_blocks(content: Option<&Value>, path: &str) -> Result<Vec<Value>, FieldError> {
-    match content {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::String(s)) => Ok(vec![json!({"type": "text", "text": s})]),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .enumerate()
-            .map(|(j, p)| match p.get("text").and_then(Value::as_str) {
-                Some(t) => {
-                    let mut block = json!({"type": "text", "text": t});
-                    copy_cache_control(p, &mut block);
-                    Ok(block)
-                }
-                None => Err(bad(format!("{path}.content[{j}]"), format!("{path}.content[{j}] must be a text part here"))),
-            })
-            .collect(),
-        Some(other) => Err(bad(format!("{path}.content"), format!("{path}.content must be a string or an array of parts, not {}", type_name(other)))),
-    }
+    let texts = crate::wire::texts(content, path)?;
+    Ok(texts
+        .into_iter()
+        .map(|(text, part)| {
+            let mut block = json!({"type": "text", "text": text});
+            if let Some(p) = part {
+                copy_cache_control(p, &mut block);
+            }
+            block
+        })
+        .collect())
 }
 
 fn user_blocks(content: Option<&Value>, path: &str) -> Result<Vec<Value>, FieldError> {

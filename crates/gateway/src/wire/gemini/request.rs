@@ -334,16 +334,7 @@ fn push(contents: &mut Vec<Value>, role: &str, parts: Vec<Value>) {
 }
 
 fn text_parts(content: Option<&Value>, path: &str) -> Result<Vec<Value>, FieldError> {
-    match content {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::String(s)) => Ok(vec![json!({"text": s})]),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .enumerate()
-            .map(|(j, p)| p.get("text").and_then(Value::as_str).map(|t| json!({"text": t})).ok_or_else(|| bad(format!("{path}.content[{j}]"), format!("{path}.content[{j}] must be a text part here"))))
-            .collect(),
-        Some(other) => Err(bad(format!("{path}.content"), format!("{path}.content must be a string or an array of parts, not {}", type_name(other)))),
-    }
+    Ok(crate::wire::texts(content, path)?.into_iter().map(|(text, _)| json!({ "text": text })).collect())
 }
 
 fn user_parts(content: Option<&Value>, path: &str) -> Result<Vec<Value>, FieldError> {
