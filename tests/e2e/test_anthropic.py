@@ -253,3 +253,12 @@ def test_what_translation_leaves_out_still_tells_cached_answers_apart(sluice):
     assert ask("thought A") == "miss"
     assert ask("thought B") == "miss", "a different earlier thought is a different request"
     assert ask("thought A") == "hit-exact"
+
+
+def test_what_a_translated_target_answers_without_is_logged(sluice):
+    c = client(sluice)
+    kw = dict(max_tokens=2000, thinking={"type": "enabled", "budget_tokens": 1024}, extra_body={"top_k": 5})
+    c.messages.create(model="mock/wishes", messages=[{"role": "user", "content": unique("think")}], **kw)
+    assert sluice.detail(sluice.log(1)[0]["id"])["left_out"] == "thinking, top_k"
+    c.messages.create(model="anth/wishes", messages=[{"role": "user", "content": unique("think")}], **kw)
+    assert sluice.detail(sluice.log(1)[0]["id"])["left_out"] is None, "an Anthropic target got them"

@@ -32,7 +32,7 @@ async function message(content: string) {
   const r = await fetch(`${sluice.url}/v1/messages`, {
     method: "POST",
     headers: { "x-api-key": sluice.token, "anthropic-version": "2023-06-01", "Content-Type": "application/json" },
-    body: JSON.stringify({ model: "mock/mock-model", max_tokens: 100, messages: [{ role: "user", content }] }),
+    body: JSON.stringify({ model: "mock/mock-model", max_tokens: 100, thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content }] }),
   });
   return { status: r.status, cache: r.headers.get("x-sluice-cache"), body: await r.text() };
 }
@@ -125,7 +125,12 @@ test.describe.serial("Sluice in a browser", () => {
     await expect(rows.first().locator(".client-api")).toHaveText("Anthropic");
     await expect(rows.last().locator(".client-api")).toHaveText("OpenAI chat");
     await rows.first().click();
-    await expect(page.getByRole("complementary", { name: "Request detail" })).toContainText("through the Anthropic API");
+    const translated = page.getByRole("complementary", { name: "Request detail" });
+    await expect(translated).toContainText("through the Anthropic API");
+    // The mock speaks OpenAI's API: it answered without Anthropic's extended thinking, and says so.
+    await expect(translated).toContainText("Left out");
+    await expect(translated).toContainText("thinking");
+    await shot("requests-translated-detail");
     await page.getByLabel("Cache").selectOption("hit");
     await expect(rows).toHaveCount(1);
     await rows.first().click();
@@ -182,6 +187,8 @@ test.describe.serial("Sluice in a browser", () => {
     await page.getByLabel("Search questions").fill("");
 
     await page.getByRole("link", { name: "Requests" }).click();
+    // The Cache page has a "Cache" label too: wait until it has gone.
+    await expect(page.getByRole("heading", { name: "Requests" })).toBeVisible();
     await page.getByLabel("Cache").selectOption("hit-semantic");
     await page.locator("table.requests tbody tr").first().click();
     const detail = page.getByRole("complementary", { name: "Request detail" });

@@ -80,6 +80,8 @@ export interface RequestDetail extends RequestRow {
   cache_entry: string | null;
   question: string | null;
   matched_question: string | null;
+  /** What a target of another API answered without (e.g. "thinking, top_k"). */
+  left_out: string | null;
 }
 
 export type ModelStatus =

@@ -57,6 +57,7 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
     let cost = usage.and_then(|u| rt.prices.cost(&target.provider, &target.model, u));
     let record = RequestRecord {
         semantic: None,
+        left_out: Vec::new(),
         id: id.clone(),
         ts_ms,
         model_requested: model,

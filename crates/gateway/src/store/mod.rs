@@ -218,6 +218,7 @@ mod tests {
             request_body: None,
             response_body: None,
             semantic: None,
+            left_out: Vec::new(),
         }
     }
 

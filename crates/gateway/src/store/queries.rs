@@ -60,6 +60,8 @@ pub struct RequestDetail {
     /// For a semantic hit: the question asked and the stored question it matched.
     pub question: Option<String>,
     pub matched_question: Option<String>,
+    /// Fields of the client's request a target of another API answered without.
+    pub left_out: Option<String>,
 }
 
 /// A stored answer, as the cache serves it.
@@ -164,21 +166,21 @@ pub fn recent_requests(conn: &Connection, limit: u32, filter: &RequestFilter) ->
 pub fn request_detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RequestDetail>> {
     let sql = format!(
         "SELECT {REQUEST_COLUMNS}, request_body, response_body, question, matched_question,
-            CASE cache WHEN 'hit-semantic' THEN matched_key WHEN 'hit-exact' THEN cache_key END
+            CASE cache WHEN 'hit-semantic' THEN matched_key WHEN 'hit-exact' THEN cache_key END, left_out
          FROM requests WHERE id = ?1"
     );
     let found = conn
         .query_row(&sql, [id], |r| {
             let entry: Option<Vec<u8>> = r.get(23)?;
-            Ok((request_row(r)?, r.get(19)?, r.get(20)?, r.get(21)?, r.get(22)?, entry.map(|k| crate::hex(&k))))
+            Ok((request_row(r)?, r.get(19)?, r.get(20)?, r.get(21)?, r.get(22)?, entry.map(|k| crate::hex(&k)), r.get(24)?))
         })
         .optional()?;
-    let Some((request, request_body, response_body, question, matched_question, cache_entry)) = found else { return Ok(None) };
+    let Some((request, request_body, response_body, question, matched_question, cache_entry, left_out)) = found else { return Ok(None) };
     let mut stmt = conn.prepare_cached("SELECT provider, model, status, error, latency_ms FROM attempts WHERE request_id = ?1 ORDER BY seq")?;
     let attempts = stmt
         .query_map([id], |r| Ok(AttemptRow { provider: r.get(0)?, model: r.get(1)?, status: r.get(2)?, error: r.get(3)?, latency_ms: r.get(4)? }))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Some(RequestDetail { request, attempts, request_body, response_body, cache_entry, question, matched_question }))
+    Ok(Some(RequestDetail { request, attempts, request_body, response_body, cache_entry, question, matched_question, left_out }))
 }
 
 pub fn cache_get(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<Option<StoredAnswer>> {

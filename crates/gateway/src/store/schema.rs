@@ -77,8 +77,10 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX requests_exact_hits ON requests(cache_key) WHERE cache = 'hit-exact';
     CREATE INDEX requests_semantic_hits ON requests(matched_key) WHERE matched_key IS NOT NULL;",
     // 3: several client APIs and prompt-cache writes. Rows from before were all OpenAI chat.
+    // `left_out`: what a target of another API answered without (comma-separated fields).
     "ALTER TABLE requests ADD COLUMN client_api TEXT NOT NULL DEFAULT 'openai-chat';
     ALTER TABLE requests ADD COLUMN cache_write_tokens INTEGER;
+    ALTER TABLE requests ADD COLUMN left_out TEXT;
     ALTER TABLE cache_entries ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;",
 ];
 

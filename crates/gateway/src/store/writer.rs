@@ -43,6 +43,9 @@ pub struct RequestRecord {
     /// question asked (so the log can show what was matched to what).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub semantic: Option<SemanticMatch>,
+    /// Fields of the client's request a target of another API answered without.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -198,8 +201,8 @@ fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::R
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO requests (id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms,
                     stream, prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error,
-                    cache_key, request_body, response_body, matched_key, matched_question, question, client_api, cache_write_tokens)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
+                    cache_key, request_body, response_body, matched_key, matched_question, question, client_api, cache_write_tokens, left_out)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
             )?
             .execute(params![
                 r.id, r.ts_ms, r.model_requested, r.provider, r.model, r.cache.as_str(), r.status, r.latency_ms, r.ttft_ms,
@@ -207,7 +210,7 @@ fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::R
                 r.tokens_estimated, r.cost_usd, r.saved_usd, r.error, r.cache_key.as_ref().map(|k| &k[..]),
                 r.request_body, r.response_body, r.semantic.as_ref().map(|m| &m.key[..]),
                 r.semantic.as_ref().map(|m| &m.matched_question), r.semantic.as_ref().map(|m| &m.question),
-                r.client_api.as_str(), r.usage.map(|u| u.cache_write)
+                r.client_api.as_str(), r.usage.map(|u| u.cache_write), (!r.left_out.is_empty()).then(|| r.left_out.join(", "))
             ])?;
             let mut insert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO attempts (request_id, seq, provider, model, status, error, latency_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -29,6 +29,12 @@ export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () =>
             </dd>
             <dt>Answered by</dt>
             <dd>{d.provider ? `${d.provider}/${d.model}` : "—"}</dd>
+            {d.left_out && (
+              <>
+                <dt>Left out</dt>
+                <dd title="Ways of working only the client's own API has; a target of another API answered without them">{d.left_out}</dd>
+              </>
+            )}
             <dt>Result</dt>
             <dd>
               <StatusBadge status={d.status} /> <CacheBadge cache={d.cache} /> {d.stream && <span className="badge plain">streamed</span>}

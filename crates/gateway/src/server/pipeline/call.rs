@@ -41,6 +41,8 @@ pub struct Call {
     pub request_body: Option<String>,
     /// The question and its embedding, when the answer may also serve near-duplicates.
     pub semantic: PendingRow,
+    /// What the client asked for that the target that answered, of another API, went without.
+    pub left_out: Vec<String>,
 }
 
 /// Answers that end like this are complete and safe to replay.
@@ -85,6 +87,7 @@ impl Call {
             request_body: self.request_body.clone(),
             response_body: None,
             semantic: None,
+            left_out: self.left_out.clone(),
         }
     }
 

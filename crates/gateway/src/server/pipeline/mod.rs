@@ -88,6 +88,7 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         route,
         plan,
         semantic: semantic::PendingRow::None,
+        left_out: Vec::new(),
     };
     let lookup = call.plan.is_some_and(|p| p.lookup);
     if let Some(plan) = call.plan.filter(|_| lookup) {
@@ -104,6 +105,12 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
     let mut attempts = Vec::new();
     let ask = Ask { body: &body, native: native.as_ref(), stream };
     let result = call_chat(&rt.providers, &engine.health, &rt.config.router, &call.route, ask, &mut attempts).await;
+    // Said in the log, never silent: the client's wishes a translated target answered without.
+    if let (Some(n), Ok(served)) = (&native, &result) {
+        if !served.passthrough {
+            call.left_out = n.wishes.iter().filter(|w| body.contains_key(**w)).map(|w| w.to_string()).collect();
+        }
+    }
     Ok(match result {
         Err(e) => call.fail(e, attempts).await,
         Ok(Served { target, passthrough, answer: Answer::Complete { completion, native } }) => call.complete(target, passthrough, completion, native, attempts).await,
