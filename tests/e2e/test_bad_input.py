@@ -59,3 +59,15 @@ def test_oversized_body(sluice_factory):
 def test_unknown_endpoint(sluice):
     err = assert_openai_error(httpx.get(sluice.url + "/v1/nothing", headers=sluice.headers), 404)
     assert "/v1/nothing" in err["message"]
+
+
+def test_an_overlong_model_name_is_refused_not_echoed(sluice_factory, mock):
+    """A 100,000-character model name once came back in a 100 KB x-sluice-model header."""
+    from test_anthropic import anthropic_toml
+    s = sluice_factory(raw=anthropic_toml(mock))
+    name = "m" * 100_000
+    chat = s.chat(name, "hi")
+    assert chat.status_code == 400 and chat.json()["error"]["param"] == "model"
+    assert all(len(v) < 1000 for v in chat.headers.values())
+    messages = s.post("/v1/messages", json={"model": name, "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]})
+    assert messages.status_code == 400 and messages.json()["type"] == "error" and "model name" in messages.json()["error"]["message"]

@@ -26,6 +26,9 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The longest model name accepted (routes, `provider/model`, tuned models' long ids fit).
+const MAX_MODEL_NAME: usize = 256;
+
 /// A chat request converted at the edge.
 pub struct Inbound {
     pub client: Client,
@@ -51,6 +54,10 @@ pub async fn run(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> 
 async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> Result<Response, ApiError> {
     let rt = engine.runtime();
     let Inbound { client, mut body, native, model, stream, raw, started } = inbound;
+    if model.len() > MAX_MODEL_NAME {
+        // It would be echoed into `x-sluice-model` and the log; real names are far shorter.
+        return Err(ApiError::invalid_param("model", format!("the model name is {} bytes long; at most {MAX_MODEL_NAME} are accepted", model.len())));
+    }
     let route = rt.routes.resolve(&model, &rt.prices).map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
     // A client of another API is answered from the exact cache only for exactly what it sent:
     // the internal form leaves out what it cannot hold (earlier thinking, untranslatable
