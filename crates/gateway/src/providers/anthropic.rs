@@ -4,7 +4,7 @@
 //! `overloaded_error` (529) and rate limits fail over like any 5xx and 429.
 
 use super::http::{describe, sse_frames, Step, Upstream};
-use super::{ChatReply, Frame, Header, ProviderError, UpstreamRequest};
+use super::{ChatReply, Frame, Header, Outgoing, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
 use crate::wire::anthropic::request::from_internal;
 use crate::wire::anthropic::stream::Decoder;
@@ -13,7 +13,7 @@ use crate::wire::{sse_event, ClientApi, Decoded};
 use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The API version Sluice's translation is written against.
 const VERSION: &str = "2023-06-01";
@@ -33,17 +33,13 @@ impl Anthropic {
         Anthropic { messages_url: url("/messages"), count_url: url("/messages/count_tokens"), models_url: url("/models"), upstream: Upstream { id, key, missing_key_hint, client } }
     }
 
-    /// The Messages body for this call, and the client headers that go with it.
-    fn body<'a>(&self, request: UpstreamRequest<'a>, stream: bool) -> Result<(Map<String, Value>, &'a [Header]), ProviderError> {
+    /// The Messages body for this call, without the `skip`ped fields, and the client headers
+    /// that go with it.
+    fn body<'a>(&self, request: UpstreamRequest<'a>, stream: bool, skip: &[&str]) -> Result<(Vec<u8>, &'a [Header]), ProviderError> {
         if let Some(native) = request.native.filter(|n| n.api == ClientApi::AnthropicMessages) {
-            let mut body = native.body.clone();
-            body.insert("model".into(), Value::from(request.model));
-            return Ok((body, &native.headers));
+            return Ok((Outgoing { body: &native.body, model: Some(request.model), skip, rename: None }.to_vec(), &native.headers));
         }
-        let translatable = match request.native {
-            Some(native) => native.translatable(request.body, &self.upstream.id)?,
-            None => std::borrow::Cow::Borrowed(request.body),
-        };
+        let translatable = request.translatable(&self.upstream.id)?;
         let mut body = from_internal(&translatable, request.model).map_err(|e| ProviderError::Unsupported {
             provider: self.upstream.id.clone(),
             detail: format!("{} cannot be sent to `{}`: {}", e.path, self.upstream.id, e.message),
@@ -51,17 +47,17 @@ impl Anthropic {
         if stream {
             body.insert("stream".into(), Value::Bool(true));
         }
-        Ok((body, &[]))
+        Ok((Outgoing { body: &body, model: Some(request.model), skip, rename: None }.to_vec(), &[]))
     }
 
-    fn post(&self, url: &reqwest::Url, body: &Map<String, Value>, headers: &[Header]) -> reqwest::RequestBuilder {
+    fn post(&self, url: &reqwest::Url, body: Vec<u8>, headers: &[Header]) -> reqwest::RequestBuilder {
         let mut request = self
             .upstream
             .client
             .post(url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("anthropic-version", VERSION)
-            .body(serde_json::to_vec(body).expect("a JSON map always serializes"));
+            .body(body);
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -83,7 +79,7 @@ impl super::Provider for Anthropic {
     }
 
     fn chat<'a>(&'a self, request: UpstreamRequest<'a>, stream: bool) -> BoxFuture<'a, Result<ChatReply, ProviderError>> {
-        let post = self.body(request, stream).map(|(body, headers)| self.post(&self.messages_url, &body, headers));
+        let post = self.body(request, stream, &[]).map(|(body, headers)| self.post(&self.messages_url, body, headers));
         async move {
             let response = self.upstream.send(post?, api_key).await?;
             if !stream {
@@ -124,13 +120,9 @@ impl super::Provider for Anthropic {
     }
 
     fn count_tokens<'a>(&'a self, request: UpstreamRequest<'a>) -> BoxFuture<'a, Result<u64, ProviderError>> {
-        let post = self.body(request, false).map(|(mut body, headers)| {
-            // count_tokens takes the request without its generation settings.
-            for key in ["max_tokens", "stream", "temperature", "top_p", "top_k", "stop_sequences", "metadata", "service_tier"] {
-                body.remove(key);
-            }
-            self.post(&self.count_url, &body, headers)
-        });
+        // count_tokens takes the request without its generation settings.
+        const SETTINGS: &[&str] = &["max_tokens", "stream", "temperature", "top_p", "top_k", "stop_sequences", "metadata", "service_tier"];
+        let post = self.body(request, false, SETTINGS).map(|(body, headers)| self.post(&self.count_url, body, headers));
         async move {
             let answer: Value = self.upstream.send(post?, api_key).await?.json().await.map_err(|e| self.upstream.protocol(describe(&e)))?;
             answer.get("input_tokens").and_then(Value::as_u64).ok_or_else(|| self.upstream.protocol("count_tokens answered without input_tokens"))

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 
 pub struct Gemini {
     upstream: Upstream,
@@ -30,18 +31,17 @@ impl Gemini {
         reqwest::Url::parse(&format!("{}/models/{model}:{method}", self.base_url)).map_err(|e| self.upstream.protocol(format!("model `{model}` makes no valid URL: {e}")))
     }
 
-    fn body(&self, request: UpstreamRequest<'_>) -> Result<Map<String, Value>, ProviderError> {
+    /// The client's own body (borrowed, not copied) or the internal one translated.
+    fn body<'a>(&self, request: UpstreamRequest<'a>) -> Result<Cow<'a, Map<String, Value>>, ProviderError> {
         if let Some(native) = request.native.filter(|n| n.api == ClientApi::Gemini) {
-            return Ok(native.body.clone());
+            return Ok(Cow::Borrowed(&native.body));
         }
-        let translatable = match request.native {
-            Some(native) => native.translatable(request.body, &self.upstream.id)?,
-            None => std::borrow::Cow::Borrowed(request.body),
-        };
-        from_internal(&translatable).map_err(|e| ProviderError::Unsupported {
+        let translatable = request.translatable(&self.upstream.id)?;
+        let translated = from_internal(&translatable).map_err(|e| ProviderError::Unsupported {
             provider: self.upstream.id.clone(),
             detail: format!("{} cannot be sent to `{}`: {}", e.path, self.upstream.id, e.message),
-        })
+        })?;
+        Ok(Cow::Owned(translated))
     }
 
     fn post(&self, url: reqwest::Url, body: &impl serde::Serialize) -> reqwest::RequestBuilder {
@@ -134,7 +134,8 @@ impl super::Provider for Gemini {
     }
 
     fn count_tokens<'a>(&'a self, request: UpstreamRequest<'a>) -> BoxFuture<'a, Result<u64, ProviderError>> {
-        let post = self.body(request).and_then(|mut body| {
+        let post = self.body(request).and_then(|body| {
+            let mut body = body.into_owned();
             body.insert("model".into(), json!(format!("models/{}", request.model)));
             Ok(self.post(self.url(request.model, "countTokens")?, &json!({ "generateContentRequest": body })))
         });

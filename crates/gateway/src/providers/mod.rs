@@ -27,14 +27,23 @@ use serde_json::{Map, Value};
 use std::time::Duration;
 
 /// A client's request body addressed to one upstream model. Serializes as the body with
-/// `model` replaced, without copying the body: conversations can be large and every attempt of
-/// a fallback chain would otherwise clone them.
+/// `model` replaced (see `Outgoing`).
 #[derive(Clone, Copy)]
 pub struct UpstreamRequest<'a> {
     pub body: &'a Map<String, Value>,
     pub model: &'a str,
     /// The client's own request, when it called through another API than the internal one.
     pub native: Option<&'a NativeRequest>,
+}
+
+impl<'a> UpstreamRequest<'a> {
+    /// The internal body as an upstream of another API than the client's may get it.
+    pub fn translatable(&self, provider: &str) -> Result<std::borrow::Cow<'a, Map<String, Value>>, ProviderError> {
+        match self.native {
+            Some(native) => native.translatable(self.body, provider),
+            None => Ok(std::borrow::Cow::Borrowed(self.body)),
+        }
+    }
 }
 
 /// A header a client sent, for the upstream.
@@ -56,18 +65,25 @@ pub struct NativeRequest {
 }
 
 impl NativeRequest {
+    /// Refuses, naming them, what the internal form could not carry: only a same-API
+    /// upstream can serve the request.
+    pub fn refuse_untranslatable(&self, provider: &str) -> Result<(), ProviderError> {
+        if self.untranslatable.is_empty() {
+            return Ok(());
+        }
+        Err(ProviderError::Unsupported {
+            provider: provider.to_owned(),
+            detail: format!(
+                "{} cannot be sent to `{provider}`, whose API has no equivalent; remove it, or route this request to a provider of the client's own API",
+                self.untranslatable.join(", ")
+            ),
+        })
+    }
+
     /// The internal body as another API may get it: without the wishes, or refused, naming
     /// what it cannot carry.
     pub fn translatable<'a>(&self, body: &'a Map<String, Value>, provider: &str) -> Result<std::borrow::Cow<'a, Map<String, Value>>, ProviderError> {
-        if !self.untranslatable.is_empty() {
-            return Err(ProviderError::Unsupported {
-                provider: provider.to_owned(),
-                detail: format!(
-                    "{} cannot be sent to `{provider}`, whose API has no equivalent; remove it, or route this request to a provider of the client's own API",
-                    self.untranslatable.join(", ")
-                ),
-            });
-        }
+        self.refuse_untranslatable(provider)?;
         if !self.wishes.iter().any(|w| body.contains_key(*w)) {
             return Ok(std::borrow::Cow::Borrowed(body));
         }
@@ -77,11 +93,43 @@ impl NativeRequest {
 
 impl Serialize for UpstreamRequest<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let others = self.body.iter().filter(|(k, _)| k.as_str() != "model");
+        Outgoing::new(self.body, Some(self.model)).serialize(s)
+    }
+}
+
+/// A JSON body as an upstream gets it, written without copying it: conversations can be large
+/// and every attempt of a fallback chain would otherwise clone them. `model` replaces the
+/// body's own; `None` writes no model at all (Gemini's goes in the URL). `skip`ped fields are
+/// left out and `rename` gives one field another name.
+#[derive(Clone, Copy)]
+pub struct Outgoing<'a> {
+    pub body: &'a Map<String, Value>,
+    pub model: Option<&'a str>,
+    pub skip: &'a [&'a str],
+    pub rename: Option<(&'a str, &'a str)>,
+}
+
+impl<'a> Outgoing<'a> {
+    pub fn new(body: &'a Map<String, Value>, model: Option<&'a str>) -> Self {
+        Outgoing { body, model, skip: &[], rename: None }
+    }
+
+    pub fn to_vec(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a JSON map always serializes")
+    }
+}
+
+impl Serialize for Outgoing<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("model", self.model)?;
-        for (k, v) in others {
-            map.serialize_entry(k, v)?;
+        if let Some(model) = self.model {
+            map.serialize_entry("model", model)?;
+        }
+        for (k, v) in self.body.iter().filter(|(k, _)| k.as_str() != "model" && !self.skip.contains(&k.as_str())) {
+            match self.rename {
+                Some((from, to)) if k == from => map.serialize_entry(to, v)?,
+                _ => map.serialize_entry(k, v)?,
+            }
         }
         map.end()
     }
@@ -224,6 +272,14 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outgoing_bodies_skip_and_rename_without_a_copy() {
+        let body: Map<String, Value> = serde_json::from_str(r#"{"model": "fast", "max_tokens": 5, "thinking": {}, "x": 1}"#).unwrap();
+        let out = Outgoing { body: &body, model: Some("gpt-5"), skip: &["thinking"], rename: Some(("max_tokens", "max_completion_tokens")) };
+        assert_eq!(serde_json::from_slice::<Value>(&out.to_vec()).unwrap(), serde_json::json!({"model": "gpt-5", "max_completion_tokens": 5, "x": 1}));
+        assert_eq!(serde_json::from_slice::<Value>(&Outgoing::new(&body, None).to_vec()).unwrap()["model"], Value::Null, "no model: the body's own is left out too");
+    }
 
     #[test]
     fn upstream_request_replaces_the_model() {

@@ -6,14 +6,14 @@
 //! same API with the model (deployment) in the URL, an `api-version` and an `api-key` header.
 
 use super::http::{sse_frames, Step, Upstream};
-use super::{ChatReply, Chunk, Frame, ProviderError, UpstreamRequest};
+use super::{ChatReply, Chunk, Frame, Outgoing, ProviderError, UpstreamRequest};
 use crate::secrets::Secret;
 use crate::wire::responses::response as responses;
 use crate::wire::{sse_event, ClientApi, Decoded};
 use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub struct OpenAiCompatible {
     upstream: Upstream,
@@ -76,24 +76,19 @@ impl OpenAiCompatible {
     /// adjusted for this upstream.
     fn chat_body(&self, request: UpstreamRequest<'_>) -> Result<Vec<u8>, ProviderError> {
         let Some(native) = request.native else {
-            return Ok(serde_json::to_vec(&request).expect("a JSON map always serializes"));
+            return Ok(Outgoing::new(request.body, Some(request.model)).to_vec());
         };
-        let mut body = native.translatable(request.body, &self.upstream.id)?.into_owned();
-        body.insert("model".into(), Value::from(request.model));
-        if self.flavor != Flavor::Compatible {
-            if let Some(max) = body.remove("max_tokens") {
-                body.insert("max_completion_tokens".into(), max);
-            }
-        }
-        Ok(serde_json::to_vec(&body).expect("a JSON map always serializes"))
+        native.refuse_untranslatable(&self.upstream.id)?;
+        let rename = (self.flavor != Flavor::Compatible).then_some(("max_tokens", "max_completion_tokens"));
+        Ok(Outgoing { body: request.body, model: Some(request.model), skip: native.wishes, rename }.to_vec())
     }
 }
 
 impl OpenAiCompatible {
     /// A Responses client's own request, answered with OpenAI's own events (and their
     /// internal-form translation for the log, the price and the cache).
-    async fn responses(&self, body: Map<String, Value>, stream: bool) -> Result<ChatReply, ProviderError> {
-        let response = self.upstream.send(self.post(&self.responses_url, serde_json::to_vec(&body).expect("a JSON map always serializes")), self.auth()).await?;
+    async fn responses(&self, body: Vec<u8>, stream: bool) -> Result<ChatReply, ProviderError> {
+        let response = self.upstream.send(self.post(&self.responses_url, body), self.auth()).await?;
         if !stream {
             let bytes = response.bytes().await.map_err(|e| self.upstream.cut(&e))?;
             let answer: Value = serde_json::from_slice(&bytes).map_err(|e| self.upstream.protocol(format!("the answer is not JSON: {e}")))?;
@@ -127,8 +122,7 @@ impl super::Provider for OpenAiCompatible {
 
     fn chat<'a>(&'a self, request: UpstreamRequest<'a>, stream: bool) -> BoxFuture<'a, Result<ChatReply, ProviderError>> {
         if let Some(native) = request.native.filter(|n| self.flavor == Flavor::Official && n.api == ClientApi::OpenaiResponses) {
-            let mut body = native.body.clone();
-            body.insert("model".into(), Value::from(request.model));
+            let body = Outgoing::new(&native.body, Some(request.model)).to_vec();
             return self.responses(body, stream).boxed();
         }
         let post = self.chat_body(request).and_then(|body| Ok(self.post(&*self.url(&self.chat_url, request.model, "/chat/completions")?, body)));
@@ -144,7 +138,7 @@ impl super::Provider for OpenAiCompatible {
     }
 
     fn embeddings<'a>(&'a self, request: UpstreamRequest<'a>) -> BoxFuture<'a, Result<Bytes, ProviderError>> {
-        let body = serde_json::to_vec(&request).expect("a JSON map always serializes");
+        let body = Outgoing::new(request.body, Some(request.model)).to_vec();
         let post = self.url(&self.embeddings_url, request.model, "/embeddings").map(|url| self.post(&url, body));
         async move {
             let response = self.upstream.send(post?, self.auth()).await?;

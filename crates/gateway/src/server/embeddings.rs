@@ -4,7 +4,8 @@
 
 use super::body::{parse_object, read_body};
 use super::respond::{json_response, new_request_id, sluice_headers, Money};
-use super::error::{provider_error, ApiError};
+use super::error::ApiError;
+use super::pipeline::edge::provider_error;
 use crate::wire::ClientApi;
 use crate::cache::CacheStatus;
 use crate::providers::{ProviderError, UpstreamRequest};

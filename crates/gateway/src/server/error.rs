@@ -1,9 +1,6 @@
 //! Errors in the OpenAI shape `{"error": {"message", "type", "param", "code"}}`, worded so
 //! the reader knows what to fix.
 
-use super::pipeline::edge;
-use crate::providers::ProviderError;
-use crate::wire::ClientApi;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -46,16 +43,5 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, axum::Json(self.body())).into_response()
-    }
-}
-
-/// The client's answer to a failed upstream call, in its API's shape: the upstream's own
-/// error (see `pipeline::edge::upstream_error`), else `message` with the status the failure
-/// maps to.
-pub fn provider_error(api: ClientApi, error: &ProviderError, message: String) -> Response {
-    match error {
-        ProviderError::Status { provider, status, body, .. } => edge::upstream_error(api, provider, *status, body),
-        ProviderError::Unsupported { .. } => edge::error(api, ApiError::invalid(message).code("unsupported_by_target")),
-        other => edge::error(api, ApiError::new(StatusCode::from_u16(other.client_status()).unwrap_or(StatusCode::BAD_GATEWAY), "upstream_error", message)),
     }
 }

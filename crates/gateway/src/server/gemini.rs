@@ -62,8 +62,8 @@ async fn count(engine: Arc<Engine>, headers: HeaderMap, body: Body, model: Strin
             native.remove("model");
         }
         let internal = to_internal(&native, &model).map_err(|e| ApiError::invalid_param(e.path, e.message))?;
-        let native = NativeRequest { api: API, body: native, headers: Vec::new(), untranslatable: internal.untranslatable.clone(), wishes: WISHES };
-        pipeline::count_tokens(&engine, &model, internal, native).await
+        let native = NativeRequest { api: API, body: native, headers: Vec::new(), untranslatable: internal.untranslatable, wishes: WISHES };
+        pipeline::count_tokens(&engine, &model, internal.body, native).await
     };
     match counted.await {
         Ok(n) => axum::Json(json!({ "totalTokens": n })).into_response(),

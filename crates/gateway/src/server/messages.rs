@@ -44,9 +44,10 @@ pub async fn count_tokens(State(engine): State<Arc<Engine>>, headers: HeaderMap,
     let counted = async {
         let (_, mut native, internal) = read(&engine, &headers, body, true).await?;
         native.remove("max_tokens");
-        let model = internal.body["model"].as_str().unwrap_or_default().to_owned();
-        let native = NativeRequest { api: API, body: native, headers: forwarded(&headers), untranslatable: internal.untranslatable.clone(), wishes: WISHES };
-        pipeline::count_tokens(&engine, &model, internal, native).await
+        let Internal { body, untranslatable } = internal;
+        let model = body["model"].as_str().unwrap_or_default().to_owned();
+        let native = NativeRequest { api: API, body: native, headers: forwarded(&headers), untranslatable, wishes: WISHES };
+        pipeline::count_tokens(&engine, &model, body, native).await
     };
     match counted.await {
         Ok(n) => axum::Json(json!({ "input_tokens": n })).into_response(),

@@ -5,12 +5,10 @@ use super::semantic::PendingRow;
 use crate::cache::semantic::shown_question;
 use crate::cache::{CachePlan, CacheStatus};
 use crate::pricing::estimate_usage;
-use crate::providers::ProviderError;
 use crate::router::{Route, Target};
-use crate::server::error::provider_error;
 use crate::server::respond::{json_response, sluice_headers, sse_response, Money};
 use crate::store::{AttemptRecord, CacheInsert, RequestRecord, SemanticMatch, StoredAnswer};
-use crate::providers::{Chunk, Frame};
+use crate::providers::{Chunk, Frame, ProviderError};
 use crate::wire::anthropic::message::UNTRANSLATED;
 use crate::wire::{completion_to_chunks, Usage};
 use crate::{Engine, Runtime};
@@ -222,9 +220,22 @@ impl Call {
             0 | 1 => error.to_string(),
             _ => format!("all {tried} targets of `{}` failed; the last: {error}", self.model),
         };
-        let mut response = provider_error(self.client.api, &error, message);
+        let mut response = edge::provider_error(self.client.api, &error, message);
         self.decorate(&mut response, cache, None, None);
         response
+    }
+
+    /// A stored answer as the client's stream: the original chunks when it was streamed, else
+    /// unfolded.
+    fn replay(&self, hit: &StoredAnswer) -> Bytes {
+        let chunks: Vec<Chunk> = match &hit.chunks {
+            Some(chunks) => chunks.iter().map(|c| Chunk { value: serde_json::from_slice(c).unwrap_or(Value::Null), json: Some(c.clone()) }).collect(),
+            None => completion_to_chunks(&serde_json::from_slice(&hit.response).unwrap_or(Value::Null), true).into_iter().map(|value| Chunk { value, json: None }).collect(),
+        };
+        let mut out = StreamOut::new(&self.client, false);
+        let mut bytes = BytesMut::from(&out.frame(&Frame { chunks, native: None, ends: false })[..]);
+        bytes.extend_from_slice(&out.done());
+        bytes.freeze()
     }
 }
 
@@ -239,19 +250,4 @@ fn output_text(completion: &Value) -> String {
         }
     }
     text
-}
-
-impl Call {
-    /// A stored answer as the client's stream: the original chunks when it was streamed, else
-    /// unfolded.
-    fn replay(&self, hit: &StoredAnswer) -> Bytes {
-        let chunks: Vec<Chunk> = match &hit.chunks {
-            Some(chunks) => chunks.iter().map(|c| Chunk { value: serde_json::from_slice(c).unwrap_or(Value::Null), json: Some(c.clone()) }).collect(),
-            None => completion_to_chunks(&serde_json::from_slice(&hit.response).unwrap_or(Value::Null), true).into_iter().map(|value| Chunk { value, json: None }).collect(),
-        };
-        let mut out = StreamOut::new(&self.client, false);
-        let mut bytes = BytesMut::from(&out.frame(&Frame { chunks, native: None, ends: false })[..]);
-        bytes.extend_from_slice(&out.done());
-        bytes.freeze()
-    }
 }

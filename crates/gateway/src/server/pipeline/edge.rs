@@ -2,12 +2,13 @@
 //! whole or frame by frame, and errors in that API's shape. A frame from an upstream of the
 //! client's own API goes out as the upstream sent it.
 
-use crate::providers::{Chunk, Frame};
+use crate::providers::{Chunk, Frame, ProviderError};
 use crate::server::error::ApiError;
 use crate::wire::anthropic::{message as anthropic_message, stream as anthropic};
 use crate::wire::gemini::response::{self as gemini, sse as gemini_sse};
 use crate::wire::responses::response as responses;
 use crate::wire::{sse_data, sse_event, ClientApi, SSE_DONE};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use serde_json::Value;
@@ -223,6 +224,17 @@ pub fn error(api: ClientApi, error: ApiError) -> Response {
             (error.status, axum::Json(body)).into_response()
         }
         ClientApi::Gemini => (error.status, axum::Json(gemini_error_body(&error))).into_response(),
+    }
+}
+
+/// The client's answer to a failed upstream call, in its API's shape: the upstream's own
+/// error (see `upstream_error`), else `message` with the status the failure
+/// maps to.
+pub fn provider_error(api: ClientApi, failure: &ProviderError, message: String) -> Response {
+    match failure {
+        ProviderError::Status { provider, status, body, .. } => upstream_error(api, provider, *status, body),
+        ProviderError::Unsupported { .. } => error(api, ApiError::invalid(message).code("unsupported_by_target")),
+        other => error(api, ApiError::new(StatusCode::from_u16(other.client_status()).unwrap_or(StatusCode::BAD_GATEWAY), "upstream_error", message)),
     }
 }
 

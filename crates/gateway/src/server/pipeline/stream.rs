@@ -52,17 +52,22 @@ async fn pump(mut call: Call, target: Target, mut out: StreamOut, first: Option<
     let mut acc = ChunkAccumulator::default();
     let keep_chunks = call.plan.is_some_and(|p| p.store);
     let mut chunks = Vec::new();
+    // One timer for the whole stream, pushed back as frames arrive (not one per chunk).
+    let quiet = tokio::time::sleep(KEEPALIVE);
+    tokio::pin!(quiet);
     let end = loop {
         let next = tokio::select! {
             _ = tx.closed() => break End::ClientGone,
             next = upstream.next() => next,
-            _ = tokio::time::sleep(KEEPALIVE) => {
+            _ = &mut quiet => {
+                quiet.as_mut().reset(tokio::time::Instant::now() + KEEPALIVE);
                 if tx.send(Ok(out.keepalive())).await.is_err() {
                     break End::ClientGone;
                 }
                 continue;
             }
         };
+        quiet.as_mut().reset(tokio::time::Instant::now() + KEEPALIVE);
         match next {
             None => break End::Done,
             Some(Err(e)) => break End::Cut(e),
