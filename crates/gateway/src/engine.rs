@@ -7,7 +7,7 @@ use crate::cache::ExactCache;
 use crate::config::{self, Config, ConfigWatcher, FieldError, ProviderKind};
 use crate::pricing::PriceTable;
 use crate::providers::{Anthropic, Flavor, Gemini, OpenAiCompatible, Provider};
-use crate::router::{Health, Routes};
+use crate::router::{BudgetState, Budgets, Health, Intents, Routes, Spend};
 use crate::secrets::Keys;
 use crate::store::Store;
 use arc_swap::ArcSwap;
@@ -24,6 +24,8 @@ pub struct Runtime {
     pub providers: HashMap<String, Arc<dyn Provider>>,
     pub routes: Routes,
     pub prices: PriceTable,
+    pub budgets: Budgets,
+    pub intents: Intents,
 }
 
 impl Runtime {
@@ -52,7 +54,14 @@ impl Runtime {
             };
             providers.insert(p.id.clone(), adapter);
         }
-        Runtime { routes: Routes::new(&config), prices: PriceTable::new(&config.prices), providers, config }
+        Runtime {
+            routes: Routes::new(&config),
+            prices: PriceTable::new(&config.prices),
+            budgets: Budgets::new(&config.budgets),
+            intents: Intents::new(&config.intents),
+            providers,
+            config,
+        }
     }
 }
 
@@ -61,7 +70,11 @@ impl Runtime {
 /// env var, the config, or the data dir (where the app puts a downloaded model).
 fn choose_embedder(semantic: &Arc<SemanticCache>, runtime: &Runtime, data_dir: &std::path::Path) {
     let config = &runtime.config;
-    let used = config.cache.semantic || config.routes.iter().any(|r| r.cache.as_ref().and_then(|c| c.semantic) == Some(true));
+    let semantic_on = |c: Option<&crate::config::RouteCacheConfig>| c.and_then(|c| c.semantic) == Some(true);
+    let used = config.cache.semantic
+        || config.routes.iter().any(|r| semantic_on(r.cache.as_ref()))
+        || config.rules.iter().any(|r| semantic_on(r.then.cache.as_ref()))
+        || runtime.routes.rules.use_embedding();
     if !used {
         return semantic.load_model(None);
     }
@@ -104,6 +117,10 @@ pub struct Engine {
     pub cache: ExactCache,
     pub semantic: Arc<SemanticCache>,
     pub health: Health,
+    /// Spend in the current day and month, for budgets.
+    pub spend: Spend,
+    /// The state each budget was last logged in, so a warning is logged once, not per request.
+    budget_log: Mutex<HashMap<String, &'static str>>,
     token: ArcSwap<String>,
     token_fixed: bool,
     paused: AtomicBool,
@@ -139,6 +156,10 @@ impl Engine {
             .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
             .build()
             .context("cannot build the HTTP client")?;
+        let now = crate::now_ms();
+        let since = Spend::month_start_ms(now);
+        let logged = store.read(move |conn| crate::store::spend_since(conn, since)).await?;
+        let spend = Spend::new(now, logged);
         let semantic = Arc::new(SemanticCache::new(store.clone()));
         let runtime = Runtime::build(config, options.keys.as_ref(), &client);
         choose_embedder(&semantic, &runtime, &options.data_dir);
@@ -148,6 +169,8 @@ impl Engine {
             store,
             cache,
             health: Health::default(),
+            spend,
+            budget_log: Mutex::new(HashMap::new()),
             token_fixed: matches!(options.token, Token::Fixed(_)),
             token: ArcSwap::from_pointee(match options.token {
                 Token::Fixed(t) | Token::Stored(t) => t,
@@ -199,6 +222,22 @@ impl Engine {
     pub fn set_paused(&self, paused: bool) {
         self.paused.store(paused, Ordering::Relaxed);
         tracing::info!(paused, "proxy {}", if paused { "paused" } else { "resumed" });
+    }
+
+    /// Logs a request and counts its cost against the budgets.
+    pub async fn log(&self, record: crate::store::RequestRecord, cache: Option<crate::store::CacheInsert>) -> Result<(), crate::store::StoreError> {
+        if let Some(usd) = record.cost_usd {
+            self.spend.add(crate::router::Cost { ts_ms: record.ts_ms, usd, provider: record.provider.as_deref(), rule: &record.rule });
+        }
+        self.store.log(record, cache).await
+    }
+
+    /// Logs a budget past its warning share once per state it reaches.
+    pub fn budget_warned(&self, b: &BudgetState) {
+        let mut logged = self.budget_log.lock().expect("budget log lock");
+        if logged.insert(b.name.clone(), b.state) != Some(b.state) {
+            tracing::warn!(budget = %b.name, spent_usd = b.spent_usd, usd = b.usd, "budget {} is {:.0} % used ({})", b.name, b.share * 100.0, b.state);
+        }
     }
 
     /// Rebuilds the providers after a key changed in the keychain.

@@ -6,9 +6,11 @@
 
 mod file;
 mod presets;
+mod rules;
 
 pub use file::{load_file, write_atomic, ConfigWatcher, LoadError, WATCH_INTERVAL};
 pub use presets::{preset, Preset, PRESETS};
+pub use rules::{BudgetConfig, BudgetUse, IntentConfig, OnExceed, Period, Range, RuleConfig, TextMatch, TextScope, Then, TimeWindow, When};
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -21,6 +23,9 @@ pub struct Config {
     pub server: ServerConfig,
     pub providers: Vec<ProviderConfig>,
     pub routes: Vec<RouteConfig>,
+    pub rules: Vec<RuleConfig>,
+    pub intents: Vec<IntentConfig>,
+    pub budgets: Vec<BudgetConfig>,
     pub prices: Vec<PriceConfig>,
     pub cache: CacheConfig,
     pub router: RouterConfig,
@@ -185,8 +190,8 @@ fn is_true(b: &bool) -> bool {
 }
 
 /// Semantic thresholds that make sense: below 0.5 nearly anything "matches".
-const THRESHOLDS: std::ops::RangeInclusive<f64> = 0.5..=1.0;
-const THRESHOLD_HINT: &str = "0.5–1 (the cosine similarity two questions need; 0.95 is the default)";
+pub(crate) const THRESHOLDS: std::ops::RangeInclusive<f64> = 0.5..=1.0;
+pub(crate) const THRESHOLD_HINT: &str = "0.5–1 (the cosine similarity two questions need; 0.95 is the default)";
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8990";
 
@@ -333,23 +338,13 @@ impl Config {
             if r.targets.is_empty() {
                 return Err(bad(format!("routes[{i}].targets"), "needs at least one \"provider/model\" target"));
             }
-            for (j, t) in r.targets.iter().enumerate() {
-                let field = format!("routes[{i}].targets[{j}]");
-                let Some((provider, model)) = t.split_once('/').filter(|(p, m)| !p.is_empty() && !m.is_empty()) else {
-                    return Err(bad(field, format!("`{t}` must be \"provider/model\", e.g. \"openai/gpt-4o-mini\"")));
-                };
-                if !ids.contains(provider) {
-                    return Err(bad(field, format!("unknown provider `{provider}` in `{t}`; add a [[providers]] entry with id = \"{provider}\"")));
-                }
-                let _ = model;
-            }
+            crate::router::check_targets(&r.targets, &format!("routes[{i}].targets"), &ids.iter().copied().collect::<Vec<_>>())?;
             if r.timeout_secs == Some(0) {
                 return Err(bad(format!("routes[{i}].timeout_secs"), "must be at least 1"));
             }
-            if let Some(t) = r.cache.as_ref().and_then(|c| c.threshold).filter(|t| !THRESHOLDS.contains(t)) {
-                return Err(bad(format!("routes[{i}].cache.threshold"), format!("{t} is outside {THRESHOLD_HINT}")));
-            }
+            crate::router::check_cache(r.cache.as_ref(), &format!("routes[{i}].cache"))?;
         }
+        self.validate_policy(&ids)?;
         for (i, p) in self.prices.iter().enumerate() {
             for (name, v) in [("input", Some(p.input)), ("output", Some(p.output)), ("cached_input", p.cached_input),
                 ("cache_write", p.cache_write), ("batch_input", p.batch_input), ("batch_output", p.batch_output)]
@@ -378,6 +373,41 @@ impl Config {
             return Err(bad("router.failure_threshold", "must be at least 1"));
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// Intents, budgets and rules (rules compile against both).
+    fn validate_policy(&self, providers: &HashSet<&str>) -> Result<(), FieldError> {
+        let mut seen = HashSet::new();
+        for (i, intent) in self.intents.iter().enumerate() {
+            if intent.name.trim().is_empty() || !seen.insert(intent.name.as_str()) {
+                return Err(bad(format!("intents[{i}].name"), format!("`{}` must be non-empty and unique", intent.name)));
+            }
+            if intent.examples.iter().filter(|e| !e.trim().is_empty()).count() < 2 {
+                return Err(bad(format!("intents[{i}].examples"), "give at least two example prompts of this kind"));
+            }
+        }
+        let mut seen = HashSet::new();
+        for (i, b) in self.budgets.iter().enumerate() {
+            let at = |f: &str| format!("budgets[{i}].{f}");
+            if b.name.trim().is_empty() || !seen.insert(b.name.as_str()) {
+                return Err(bad(at("name"), format!("`{}` must be non-empty and unique", b.name)));
+            }
+            if !b.usd.is_finite() || b.usd < 0.0 {
+                return Err(bad(at("usd"), format!("{} is not a budget; give USD ≥ 0 per {}", b.usd, if b.period == Period::Day { "day" } else { "month" })));
+            }
+            match (&b.provider, &b.rule) {
+                (Some(_), Some(_)) => return Err(bad(at("rule"), "a budget counts one provider's spend or one rule's, not both; make two budgets")),
+                (Some(p), None) if !providers.contains(p.as_str()) => return Err(bad(at("provider"), format!("no provider has id `{p}`"))),
+                (None, Some(r)) if !self.rules.iter().any(|x| &x.name == r) => return Err(bad(at("rule"), format!("no rule is named `{r}`"))),
+                (None, None) if b.on_exceed == OnExceed::FallThrough => {
+                    return Err(bad(at("on_exceed"), "a budget over all spend has nothing to fall through to; use \"reject\", or give it a provider or a rule"))
+                }
+                _ => {}
+            }
+        }
+        crate::router::Rules::compile(self).map(drop)
     }
 }
 

@@ -36,6 +36,11 @@ pub trait Embedder: Send + Sync {
     /// Names the vector space: vectors of different names are never compared.
     fn name(&self) -> &str;
     fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError>;
+    /// The vector of as much of the text as the model reads, and whether that was all of it:
+    /// what routing needs, where the semantic cache needs the whole text or nothing.
+    fn embed_head(&self, text: &str) -> Result<(Vec<f32>, bool), EmbedError> {
+        self.embed(text).map(|v| (v, true))
+    }
 }
 
 /// The local model's name, and its folder's name under `<data dir>/models`.
@@ -75,14 +80,19 @@ impl Embedder for MiniLm {
     }
 
     fn embed(&self, text: &str) -> Result<Vec<f32>, EmbedError> {
+        match self.embed_head(text)? {
+            (v, true) => Ok(v),
+            (_, false) => Err(EmbedError::TooLong(MAX_TOKENS)),
+        }
+    }
+
+    fn embed_head(&self, text: &str) -> Result<(Vec<f32>, bool), EmbedError> {
         let run = |e: candle_core::Error| EmbedError::Run(e.to_string());
         let encoding = self.tokenizer.encode(text, true).map_err(|e| EmbedError::Run(e.to_string()))?;
-        if !encoding.get_overflowing().is_empty() {
-            return Err(EmbedError::TooLong(MAX_TOKENS));
-        }
+        let whole = encoding.get_overflowing().is_empty();
         let pooled = self.model.mean_pooled(encoding.get_ids()).map_err(run)?;
         let norm = pooled.sqr().and_then(|t| t.sum_all()).and_then(|t| t.sqrt()).map_err(run)?;
-        pooled.broadcast_div(&norm).and_then(|t| t.to_vec1::<f32>()).map_err(run)
+        Ok((pooled.broadcast_div(&norm).and_then(|t| t.to_vec1::<f32>()).map_err(run)?, whole))
     }
 }
 

@@ -70,26 +70,31 @@ impl Health {
 
     pub fn snapshot(&self, now: Instant) -> Vec<TargetHealth> {
         let map = self.targets.lock().expect("health lock");
-        let mut out: Vec<TargetHealth> = map
-            .iter()
-            .map(|(t, s)| {
-                let remaining = s.open_until.and_then(|u| u.checked_duration_since(now)).filter(|d| !d.is_zero());
-                let state = match (remaining, s.open_until) {
-                    (Some(_), _) => "open",
-                    (None, Some(_)) => "half_open",
-                    (None, None) => "closed",
-                };
-                TargetHealth {
-                    target: t.to_string(),
-                    state,
-                    consecutive_failures: s.consecutive_failures,
-                    retry_in_secs: remaining.map(|d| d.as_secs_f64()),
-                    last_error: s.last_error.clone(),
-                }
-            })
-            .collect();
+        let mut out: Vec<TargetHealth> = map.iter().map(|(t, s)| describe(t, s, now)).collect();
         out.sort_by(|a, b| a.target.cmp(&b.target));
         out
+    }
+
+    /// One target's circuit (closed when it never failed).
+    pub fn state(&self, target: &Target, now: Instant) -> TargetHealth {
+        let map = self.targets.lock().expect("health lock");
+        describe(target, map.get(target).unwrap_or(&State::default()), now)
+    }
+}
+
+fn describe(t: &Target, s: &State, now: Instant) -> TargetHealth {
+    let remaining = s.open_until.and_then(|u| u.checked_duration_since(now)).filter(|d| !d.is_zero());
+    let state = match (remaining, s.open_until) {
+        (Some(_), _) => "open",
+        (None, Some(_)) => "half_open",
+        (None, None) => "closed",
+    };
+    TargetHealth {
+        target: t.to_string(),
+        state,
+        consecutive_failures: s.consecutive_failures,
+        retry_in_secs: remaining.map(|d| d.as_secs_f64()),
+        last_error: s.last_error.clone(),
     }
 }
 

@@ -1,14 +1,22 @@
-//! Which upstream targets serve a model name, in what order, and how they are tried.
+//! Which upstream targets serve a request, in what order, and how they are tried: rules
+//! (`rules`), the difficulty router (`difficulty`), budgets, fallbacks and health.
 
+mod budget;
+pub mod difficulty;
 mod fallback;
 mod health;
+mod intent;
+pub mod rules;
 
+pub use budget::{BudgetState, Budgets, Cost, Scope, Spend};
 pub use fallback::{call_chat, Answer, Ask, Served};
 pub use health::{Health, TargetHealth};
+pub use intent::{Intent, Intents};
+pub use rules::{check_cache, check_targets, Rule, Rules, DEFAULT_RULE};
 
 use crate::cache::semantic::SemanticSettings;
 use crate::cache::CachePolicy;
-use crate::config::{Config, RouteConfig};
+use crate::config::{Config, RouteCacheConfig, Then};
 use crate::pricing::PriceTable;
 use std::collections::HashMap;
 use std::fmt;
@@ -45,6 +53,8 @@ pub struct Route {
     pub cache: CachePolicy,
     /// Names the resolution in the cache key, so changing a route never reuses old answers.
     pub identity: String,
+    /// The rule that decided it (`route:<model>` for a `[[routes]]` entry, else `default`).
+    pub rule: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,13 +63,17 @@ pub enum ResolveError {
     NoProviders { model: String },
     #[error("provider `{provider}` is disabled; enable it in the config or use another provider")]
     Disabled { provider: String },
-    #[error("route `{model}` has no enabled target; enable one of its providers")]
-    NoEnabledTarget { model: String },
+    #[error("rule `{rule}` has no enabled target; enable one of its providers")]
+    NoEnabledTarget { rule: String },
+    #[error("rule `{rule}`'s targets are all on providers whose budget is used up ({budgets}); raise the budget or add a target on another provider")]
+    BudgetsUsedUp { rule: String, budgets: String },
 }
 
-/// The routing table built from one config.
+/// The routing policy built from one config.
 pub struct Routes {
-    routes: HashMap<String, RouteConfig>,
+    pub rules: Rules,
+    /// `[[routes]]` by model name, for calls rules do not govern (embeddings, token counts).
+    routes: HashMap<String, Then>,
     /// Enabled provider ids in config order.
     enabled: Vec<String>,
     /// Model-name prefixes and the enabled provider of their vendor's API that serves them
@@ -83,7 +97,8 @@ impl Routes {
         };
         let (enabled, disabled): (Vec<_>, Vec<_>) = config.providers.iter().partition(|p| p.enabled);
         Routes {
-            routes: config.routes.iter().map(|r| (r.model.clone(), r.clone())).collect(),
+            rules: Rules::compile(config).expect("a validated config compiles"),
+            routes: config.routes.iter().map(|r| (r.model.clone(), Then { targets: r.targets.clone(), cache: r.cache.clone(), timeout_secs: r.timeout_secs, ..Then::default() })).collect(),
             vendors: enabled.iter().filter_map(|p| Some((vendor_prefix(p.kind.or(crate::config::preset(&p.id).map(|x| x.kind))?)?, p.id.clone()))).collect(),
             enabled: enabled.into_iter().map(|p| p.id.clone()).collect(),
             disabled: disabled.into_iter().map(|p| p.id.clone()).collect(),
@@ -97,34 +112,75 @@ impl Routes {
         self.routes.keys().map(String::as_str)
     }
 
-    /// A route name, else `provider/model` with a configured provider, else a bare model name:
-    /// the provider whose price table knows it, else the first provider of the model's vendor
-    /// (`claude-…`, the names Claude Code sends, to Anthropic; `gemini-…` to Gemini), else the
-    /// first enabled provider.
+    /// By model name alone — a `[[routes]]` entry, else as `route` resolves it — for calls rules
+    /// do not govern (embeddings, token counts).
     pub fn resolve(&self, model: &str, prices: &PriceTable) -> Result<Route, ResolveError> {
-        if let Some(r) = self.routes.get(model) {
-            let targets: Vec<Target> = r.targets.iter().filter_map(|t| Target::parse(t)).filter(|t| self.enabled.contains(&t.provider)).collect();
-            let baseline = r.targets.iter().find_map(|t| Target::parse(t)).ok_or_else(|| ResolveError::NoEnabledTarget { model: model.into() })?;
-            if targets.is_empty() {
-                return Err(ResolveError::NoEnabledTarget { model: model.into() });
-            }
-            let mut cache = self.cache;
-            if let Some(c) = &r.cache {
-                cache.exact = c.exact.unwrap_or(cache.exact);
-                if let Some(ttl) = c.ttl_secs {
-                    cache.ttl = (ttl > 0).then(|| Duration::from_secs(ttl));
+        let route = self.routes.get_key_value(model).map(|(m, then)| (format!("route:{m}"), then));
+        self.route(route.as_ref().map(|(name, then)| (name.as_str(), *then)), model, prices, &|_| None)
+    }
+
+    /// The route a rule's action gives; without targets (or without a rule) the model name
+    /// decides: `provider/model` with a configured provider, else a bare model name goes to the
+    /// provider whose price table knows it, else the first provider of the model's vendor
+    /// (`claude-…`, the names Claude Code sends, to Anthropic; `gemini-…` to Gemini), else the
+    /// first enabled provider. `used_up` names the budget that rules a provider's targets out.
+    pub fn route(&self, rule: Option<(&str, &Then)>, model: &str, prices: &PriceTable, used_up: &(dyn Fn(&str) -> Option<String> + Sync)) -> Result<Route, ResolveError> {
+        let name = rule.map_or(DEFAULT_RULE, |(name, _)| name);
+        let then = rule.map(|(_, then)| then);
+        let mut route = match then.filter(|t| !t.targets.is_empty()) {
+            Some(t) => {
+                let parsed: Vec<Target> = t.targets.iter().filter_map(|t| Target::parse(t)).collect();
+                let baseline = parsed.first().cloned().ok_or_else(|| ResolveError::NoEnabledTarget { rule: name.into() })?;
+                let enabled: Vec<Target> = parsed.into_iter().filter(|t| self.enabled.contains(&t.provider)).collect();
+                if enabled.is_empty() {
+                    return Err(ResolveError::NoEnabledTarget { rule: name.into() });
                 }
-                let threshold = c.threshold.unwrap_or(self.threshold);
-                cache.semantic = c.semantic.unwrap_or(cache.semantic.is_some()).then_some(SemanticSettings { threshold: threshold as f32 });
+                Route {
+                    identity: format!("{name}={}", t.targets.join(",")),
+                    targets: enabled,
+                    baseline,
+                    timeout: self.default_timeout,
+                    cache: self.cache,
+                    rule: name.into(),
+                }
             }
-            return Ok(Route {
-                identity: format!("route:{model}={}", r.targets.join(",")),
-                targets,
-                baseline,
-                timeout: r.timeout_secs.map(Duration::from_secs).unwrap_or(self.default_timeout),
-                cache,
-            });
+            None => self.by_name(model, prices)?,
+        };
+        route.rule = name.into();
+        if let Some(t) = then {
+            route.cache = self.cache_policy(t.cache.as_ref());
+            route.timeout = t.timeout_secs.map(Duration::from_secs).unwrap_or(route.timeout);
         }
+        let mut budgets = Vec::new();
+        route.targets.retain(|t| match used_up(&t.provider) {
+            Some(b) => {
+                budgets.push(b);
+                false
+            }
+            None => true,
+        });
+        if route.targets.is_empty() {
+            budgets.dedup();
+            return Err(ResolveError::BudgetsUsedUp { rule: name.into(), budgets: budgets.join(", ") });
+        }
+        Ok(route)
+    }
+
+    /// `[cache]`, with what a rule sets instead.
+    fn cache_policy(&self, c: Option<&RouteCacheConfig>) -> CachePolicy {
+        let mut cache = self.cache;
+        if let Some(c) = c {
+            cache.exact = c.exact.unwrap_or(cache.exact);
+            if let Some(ttl) = c.ttl_secs {
+                cache.ttl = (ttl > 0).then(|| Duration::from_secs(ttl));
+            }
+            let threshold = c.threshold.unwrap_or(self.threshold);
+            cache.semantic = c.semantic.unwrap_or(cache.semantic.is_some()).then_some(SemanticSettings { threshold: threshold as f32 });
+        }
+        cache
+    }
+
+    fn by_name(&self, model: &str, prices: &PriceTable) -> Result<Route, ResolveError> {
         if let Some(t) = Target::parse(model) {
             if self.disabled.contains(&t.provider) {
                 return Err(ResolveError::Disabled { provider: t.provider });
@@ -144,7 +200,7 @@ impl Routes {
     }
 
     fn direct(&self, target: Target) -> Route {
-        Route { identity: format!("direct:{target}"), targets: vec![target.clone()], baseline: target, timeout: self.default_timeout, cache: self.cache }
+        Route { identity: format!("direct:{target}"), targets: vec![target.clone()], baseline: target, timeout: self.default_timeout, cache: self.cache, rule: DEFAULT_RULE.into() }
     }
 }
 

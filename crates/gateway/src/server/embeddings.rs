@@ -79,8 +79,11 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         attempts: vec![AttemptRecord { provider: target.provider.clone(), model: target.model.clone(), status: Some(status), error, latency_ms: attempt_ms }],
         request_body: None,
         response_body: None,
+        rule: route.rule.clone(),
+        difficulty: None,
+        tags: Vec::new(),
     };
-    if let Err(e) = engine.store.log(record, None).await {
+    if let Err(e) = engine.log(record, None).await {
         tracing::error!(request = %id, "request log write failed: {e}");
     }
     let mut response = match result {

@@ -17,7 +17,7 @@ mod vectors;
 mod writer;
 
 pub use entries::{cache_counts, cache_entries, cache_entry_exists, parse_entry_id, CacheCounts, CacheEntryRow};
-pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, stats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
+pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, rule_stats, spend_since, stats, RuleStats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
 pub use usage::{totals, usage, DayUsage, ModelUsage, Totals, UsageReport, UsageTotals};
 pub use schema::load_vector_extension;
 pub use vectors::{insert as insert_vector, search as search_vectors, sign_bits, Candidate, SemanticRow, DIMS};
@@ -219,6 +219,9 @@ mod tests {
             response_body: None,
             semantic: None,
             left_out: Vec::new(),
+            rule: crate::router::DEFAULT_RULE.into(),
+            difficulty: None,
+            tags: Vec::new(),
         }
     }
 

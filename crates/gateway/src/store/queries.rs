@@ -37,6 +37,12 @@ pub struct RequestRow {
     pub error: Option<String>,
     /// `openai-chat`, `anthropic-messages`, …: the API the client called.
     pub client_api: String,
+    /// The rule that decided the request.
+    pub rule: String,
+    /// The difficulty router's score, when a rule asked for it.
+    pub difficulty: Option<f64>,
+    /// Comma-separated: `x-sluice-tags` and the rule's tags.
+    pub tags: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,7 +101,8 @@ pub fn stats(conn: &Connection) -> rusqlite::Result<Stats> {
 }
 
 const REQUEST_COLUMNS: &str = "id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms, stream,
-    prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error, client_api, cache_write_tokens";
+    prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error, client_api, cache_write_tokens,
+    rule, difficulty, tags";
 
 fn request_row(r: &Row) -> rusqlite::Result<RequestRow> {
     Ok(RequestRow {
@@ -118,6 +125,9 @@ fn request_row(r: &Row) -> rusqlite::Result<RequestRow> {
         error: r.get(16)?,
         client_api: r.get(17)?,
         cache_write_tokens: r.get(18)?,
+        rule: r.get(19)?,
+        difficulty: r.get(20)?,
+        tags: r.get(21)?,
     })
 }
 
@@ -132,6 +142,7 @@ pub struct RequestFilter {
     pub cache: Option<String>,
     pub provider: Option<String>,
     pub model: Option<String>,
+    pub rule: Option<String>,
 }
 
 /// Newest first.
@@ -147,7 +158,7 @@ pub fn recent_requests(conn: &Connection, limit: u32, filter: &RequestFilter) ->
     if hit_filter {
         sql.push_str(" AND cache LIKE 'hit-%'");
     }
-    let exact_filters = [("cache", filter.cache.as_ref().filter(|_| !hit_filter)), ("provider", filter.provider.as_ref()), ("model", filter.model.as_ref())];
+    let exact_filters = [("cache", filter.cache.as_ref().filter(|_| !hit_filter)), ("provider", filter.provider.as_ref()), ("model", filter.model.as_ref()), ("rule", filter.rule.as_ref())];
     for (column, value) in exact_filters {
         if let Some(value) = value {
             values.push(value);
@@ -171,8 +182,8 @@ pub fn request_detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<Re
     );
     let found = conn
         .query_row(&sql, [id], |r| {
-            let entry: Option<Vec<u8>> = r.get(23)?;
-            Ok((request_row(r)?, r.get(19)?, r.get(20)?, r.get(21)?, r.get(22)?, entry.map(|k| crate::hex(&k)), r.get(24)?))
+            let entry: Option<Vec<u8>> = r.get(26)?;
+            Ok((request_row(r)?, r.get(22)?, r.get(23)?, r.get(24)?, r.get(25)?, entry.map(|k| crate::hex(&k)), r.get(27)?))
         })
         .optional()?;
     let Some((request, request_body, response_body, question, matched_question, cache_entry, left_out)) = found else { return Ok(None) };
@@ -215,6 +226,39 @@ pub fn live_cache_keys(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<(
         if let Ok(key) = <[u8; 32]>::try_from(key.as_slice()) {
             out.push((key, expires));
         }
+    }
+    Ok(out)
+}
+
+/// Costs logged since `since_ms` (time, USD, provider, rule), for the budgets' counters.
+pub fn spend_since(conn: &Connection, since_ms: i64) -> rusqlite::Result<Vec<(i64, f64, Option<String>, String)>> {
+    let mut stmt = conn.prepare("SELECT ts, cost_usd, provider, rule FROM requests WHERE ts >= ?1 AND cost_usd > 0")?;
+    let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    rows.collect()
+}
+
+/// One rule's figures over a window of days.
+#[derive(Debug, Serialize)]
+pub struct RuleStats {
+    pub rule: String,
+    pub requests: u64,
+    pub errors: u64,
+    pub cost_usd: f64,
+    pub saved_usd: f64,
+    pub p50_latency_ms: Option<f64>,
+}
+
+/// Every rule's figures for requests since `since_ms`.
+pub fn rule_stats(conn: &Connection, since_ms: i64) -> rusqlite::Result<Vec<RuleStats>> {
+    let mut stmt = conn.prepare(
+        "SELECT rule, COUNT(*), SUM(status >= 400), COALESCE(SUM(cost_usd), 0), COALESCE(SUM(saved_usd), 0) FROM requests WHERE ts >= ?1 GROUP BY rule ORDER BY rule",
+    )?;
+    let mut out: Vec<RuleStats> = stmt
+        .query_map([since_ms], |r| Ok(RuleStats { rule: r.get(0)?, requests: r.get(1)?, errors: r.get(2)?, cost_usd: r.get(3)?, saved_usd: r.get(4)?, p50_latency_ms: None }))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut median = conn.prepare("SELECT latency_ms FROM requests WHERE ts >= ?1 AND rule = ?2 ORDER BY latency_ms LIMIT 1 OFFSET (SELECT COUNT(*) FROM requests WHERE ts >= ?1 AND rule = ?2) / 2")?;
+    for s in &mut out {
+        s.p50_latency_ms = median.query_row(rusqlite::params![since_ms, s.rule], |r| r.get(0)).optional()?;
     }
     Ok(out)
 }

@@ -82,6 +82,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE requests ADD COLUMN cache_write_tokens INTEGER;
     ALTER TABLE requests ADD COLUMN left_out TEXT;
     ALTER TABLE cache_entries ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;",
+    // 4: rules. `rule`: the rule that decided (`default` for rows from before, when only the
+    // model name did); `difficulty`: the difficulty router's score when a rule asked for it;
+    // `tags`: comma-separated.
+    "ALTER TABLE requests ADD COLUMN rule TEXT NOT NULL DEFAULT 'default';
+    ALTER TABLE requests ADD COLUMN difficulty REAL;
+    ALTER TABLE requests ADD COLUMN tags TEXT;",
 ];
 
 /// Makes sqlite-vec available to every connection opened after this (the schema needs it).

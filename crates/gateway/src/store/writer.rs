@@ -46,6 +46,19 @@ pub struct RequestRecord {
     /// Fields of the client's request a target of another API answered without.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<String>,
+    /// The rule that decided the request.
+    #[serde(default = "default_rule")]
+    pub rule: String,
+    /// The difficulty router's score, when a rule asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difficulty: Option<f32>,
+    /// `x-sluice-tags` and the rule's tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+fn default_rule() -> String {
+    crate::router::DEFAULT_RULE.into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -201,8 +214,9 @@ fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::R
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO requests (id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms,
                     stream, prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error,
-                    cache_key, request_body, response_body, matched_key, matched_question, question, client_api, cache_write_tokens, left_out)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+                    cache_key, request_body, response_body, matched_key, matched_question, question, client_api, cache_write_tokens, left_out,
+                    rule, difficulty, tags)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
             )?
             .execute(params![
                 r.id, r.ts_ms, r.model_requested, r.provider, r.model, r.cache.as_str(), r.status, r.latency_ms, r.ttft_ms,
@@ -210,7 +224,8 @@ fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::R
                 r.tokens_estimated, r.cost_usd, r.saved_usd, r.error, r.cache_key.as_ref().map(|k| &k[..]),
                 r.request_body, r.response_body, r.semantic.as_ref().map(|m| &m.key[..]),
                 r.semantic.as_ref().map(|m| &m.matched_question), r.semantic.as_ref().map(|m| &m.question),
-                r.client_api.as_str(), r.usage.map(|u| u.cache_write), (!r.left_out.is_empty()).then(|| r.left_out.join(", "))
+                r.client_api.as_str(), r.usage.map(|u| u.cache_write), (!r.left_out.is_empty()).then(|| r.left_out.join(", ")),
+                r.rule, r.difficulty, (!r.tags.is_empty()).then(|| r.tags.join(","))
             ])?;
             let mut insert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO attempts (request_id, seq, provider, model, status, error, latency_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

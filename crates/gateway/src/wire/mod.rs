@@ -34,6 +34,8 @@ pub enum ClientApi {
 }
 
 impl ClientApi {
+    pub const ALL: [ClientApi; 4] = [ClientApi::OpenaiChat, ClientApi::OpenaiResponses, ClientApi::AnthropicMessages, ClientApi::Gemini];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ClientApi::OpenaiChat => "openai-chat",

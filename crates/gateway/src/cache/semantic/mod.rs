@@ -175,13 +175,18 @@ impl SemanticCache {
 
     /// The query's embedding, or `None` while no model is ready (or embedding failed).
     pub async fn embed(&self, text: &str) -> Option<Vec<f32>> {
+        self.embed_head(text).await.and_then(|(v, whole)| whole.then_some(v))
+    }
+
+    /// The vector of the text's head (as much as the model reads), and whether that was all
+    /// of it.
+    pub async fn embed_head(&self, text: &str) -> Option<(Vec<f32>, bool)> {
         let embedder = self.embedder.read().expect("embedder lock").clone()?;
         let text = text.to_owned();
-        match tokio::task::spawn_blocking(move || embedder.embed(&text)).await {
+        match tokio::task::spawn_blocking(move || embedder.embed_head(&text)).await {
             Ok(Ok(v)) => Some(v),
-            Ok(Err(crate::embed::EmbedError::TooLong(_))) => None,
             Ok(Err(e)) => {
-                tracing::warn!("{e}; answering without the semantic cache");
+                tracing::warn!("{e}; answering without the embedding");
                 None
             }
             Err(e) => {

@@ -13,7 +13,7 @@ use crate::wire::anthropic::message::UNTRANSLATED;
 use crate::wire::{completion_to_chunks, Usage};
 use crate::{Engine, Runtime};
 use axum::body::Body;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use serde_json::{Map, Value};
@@ -41,6 +41,11 @@ pub struct Call {
     pub semantic: PendingRow,
     /// What the client asked for that the target that answered, of another API, went without.
     pub left_out: Vec<String>,
+    /// The difficulty router's score, when a rule asked for it.
+    pub difficulty: Option<f32>,
+    pub tags: Vec<String>,
+    /// Said in `x-sluice-budget`: a budget covering this request is past its warning share.
+    pub budget_warning: Option<crate::router::BudgetState>,
 }
 
 /// Answers that end like this are complete and safe to replay.
@@ -86,6 +91,9 @@ impl Call {
             response_body: None,
             semantic: None,
             left_out: self.left_out.clone(),
+            rule: self.route.rule.clone(),
+            difficulty: self.difficulty,
+            tags: self.tags.clone(),
         }
     }
 
@@ -124,7 +132,7 @@ impl Call {
             };
             self.engine.cache.insert(c.key, Arc::new(answer));
         }
-        if let Err(e) = self.engine.store.log(record, cache).await {
+        if let Err(e) = self.engine.log(record, cache).await {
             tracing::error!(request = %self.id, "request log write failed: {e}");
         }
     }
@@ -149,6 +157,15 @@ impl Call {
 
     pub fn decorate(&self, response: &mut Response, cache: CacheStatus, target: Option<&Target>, money: Option<Money>) {
         sluice_headers(response, &self.id, cache, target, money);
+        let h = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&self.route.rule) {
+            h.insert("x-sluice-rule", v);
+        }
+        if let Some(b) = &self.budget_warning {
+            if let Ok(v) = HeaderValue::from_str(&format!("{}; used={:.0}%; state={}", b.name, b.share * 100.0, b.state)) {
+                h.insert("x-sluice-budget", v);
+            }
+        }
     }
 
     /// Answers from the cache; `matched` says which stored question a semantic hit came from.

@@ -5,6 +5,7 @@
 
 mod call;
 mod count;
+pub mod decide;
 pub mod edge;
 mod semantic;
 mod stream;
@@ -16,11 +17,12 @@ use crate::cache::{cache_key, CachePlan};
 use crate::providers::NativeRequest;
 use crate::router::{call_chat, Answer, Ask, Served};
 use crate::Engine;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use bytes::Bytes;
 use call::Call;
 pub use count::count_tokens;
+use decide::Refused;
 pub use edge::Client;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -47,18 +49,29 @@ pub async fn run(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> 
     let api = inbound.client.api;
     match handle(engine, headers, inbound).await {
         Ok(response) => response,
-        Err(e) => edge::error(api, e),
+        Err(Refused { rule, error }) => {
+            let mut response = edge::error(api, error);
+            if let Some(v) = rule.and_then(|r| HeaderValue::from_str(&r).ok()) {
+                response.headers_mut().insert("x-sluice-rule", v);
+            }
+            response
+        }
     }
 }
 
-async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> Result<Response, ApiError> {
+async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> Result<Response, Refused> {
     let rt = engine.runtime();
-    let Inbound { client, mut body, native, model, stream, raw, started } = inbound;
+    let Inbound { client, mut body, mut native, model, stream, raw, started } = inbound;
     if model.len() > MAX_MODEL_NAME {
         // It would be echoed into `x-sluice-model` and the log; real names are far shorter.
-        return Err(ApiError::invalid_param("model", format!("the model name is {} bytes long; at most {MAX_MODEL_NAME} are accepted", model.len())));
+        let error = ApiError::invalid_param("model", format!("the model name is {} bytes long; at most {MAX_MODEL_NAME} are accepted", model.len()));
+        return Err(Refused { rule: None, error });
     }
-    let route = rt.routes.resolve(&model, &rt.prices).map_err(|e| ApiError::not_found(e.to_string()).code("model_not_found"))?;
+    let decision = decide::decide(&engine, &rt, headers, client.api, &body, &model).await?;
+    if let Some(then) = &decision.then {
+        decide::apply_caps(then, &mut body, native.as_mut().map(|n| (n.api, &mut n.body)));
+    }
+    let route = decision.route;
     // A client of another API is answered from the exact cache only for exactly what it sent:
     // the internal form leaves out what it cannot hold (earlier thinking, untranslatable
     // blocks), and two requests differing only there must not share an answer.
@@ -96,6 +109,9 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         plan,
         semantic: semantic::PendingRow::None,
         left_out: Vec::new(),
+        difficulty: decision.difficulty,
+        tags: decision.tags,
+        budget_warning: decision.warning,
     };
     let lookup = call.plan.is_some_and(|p| p.lookup);
     if let Some(plan) = call.plan.filter(|_| lookup) {
@@ -104,7 +120,9 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         }
     }
     if let Some((settings, query)) = semantic {
-        match semantic::consult(&engine, settings, query, lookup, call.ts_ms, &call.id).await {
+        // The vector a rule's difficulty or intent condition made, if it is of the same text.
+        let known = decision.embedded.filter(|e| e.whole && e.text == query.text).map(|e| e.vector);
+        match semantic::consult(&engine, settings, query, known, lookup, call.ts_ms, &call.id).await {
             semantic::Outcome::Hit(hit, matched) => return Ok(call.serve_hit(hit, Some(matched)).await),
             semantic::Outcome::Miss(pending) => call.semantic = pending,
         }

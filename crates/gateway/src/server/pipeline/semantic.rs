@@ -40,17 +40,27 @@ impl PendingRow {
 }
 
 /// `lookup` is false for `Cache-Control: no-cache`: no search, but a retry of a question a
-/// semantic hit just answered counts against that hit.
-pub async fn consult(engine: &Arc<Engine>, settings: SemanticSettings, query: SemanticQuery, lookup: bool, now_ms: i64, request_id: &str) -> Outcome {
+/// semantic hit just answered counts against that hit. `known` is the question's vector when
+/// routing embedded it already.
+pub async fn consult(engine: &Arc<Engine>, settings: SemanticSettings, query: SemanticQuery, known: Option<Vec<f32>>, lookup: bool, now_ms: i64, request_id: &str) -> Outcome {
     if !lookup {
         engine.semantic.retried(&query).await;
+        if let Some(embedding) = known {
+            return Outcome::Miss(PendingRow::Ready(SemanticRow { partition: query.partition, question: query.text, embedding }));
+        }
         let engine = engine.clone();
         return Outcome::Miss(PendingRow::Embedding(tokio::spawn(async move {
             let embedding = engine.semantic.embed(&query.text).await?;
             Some(SemanticRow { partition: query.partition, question: query.text, embedding })
         })));
     }
-    let Some(vector) = engine.semantic.embed(&query.text).await else { return Outcome::Miss(PendingRow::None) };
+    let vector = match known {
+        Some(v) => v,
+        None => match engine.semantic.embed(&query.text).await {
+            Some(v) => v,
+            None => return Outcome::Miss(PendingRow::None),
+        },
+    };
     if let Some(found) = engine.semantic.lookup(settings, &query, vector.clone(), now_ms).await {
         if let Some(hit) = engine.cache.get(found.key, now_ms).await {
             engine.semantic.note_hit(query.clone(), found.key, request_id.to_owned());

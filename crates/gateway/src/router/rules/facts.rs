@@ -1,0 +1,89 @@
+//! What rules look at, read once per request from the internal request and its headers.
+
+use crate::wire::ClientApi;
+use serde_json::{Map, Value};
+
+/// A value only the embedding gives (difficulty, intent): asked for when a rule reaches it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Signal<T> {
+    /// Not computed yet: the rule set must wait for the embedding to decide.
+    Pending,
+    /// No embedding model, or no text to embed: conditions on it do not hold.
+    Unavailable(&'static str),
+    Known(T),
+}
+
+pub struct Facts<'a> {
+    pub model: &'a str,
+    pub api: ClientApi,
+    pub user_agent: &'a str,
+    /// From `x-sluice-tags`, comma-separated.
+    pub tags: Vec<&'a str>,
+    /// Text length / 4: cheap, and as close as a rule's range needs.
+    pub input_tokens: u64,
+    pub tools: bool,
+    pub images: bool,
+    pub json_schema: bool,
+    pub stream: bool,
+    /// The last user message's text.
+    pub user_text: String,
+    /// The system and developer messages' text.
+    pub system_text: String,
+    pub difficulty: Signal<f32>,
+    /// The best-matching `[[intents]]` class, if any is close enough.
+    pub intent: Signal<Option<String>>,
+    /// Spent share of a budget in its current period, by name.
+    pub budget_share: &'a (dyn Fn(&str) -> f64 + Sync),
+}
+
+impl<'a> Facts<'a> {
+    pub fn read(model: &'a str, api: ClientApi, body: &Map<String, Value>, user_agent: &'a str, tags: &'a str, budget_share: &'a (dyn Fn(&str) -> f64 + Sync)) -> Facts<'a> {
+        let messages = body.get("messages").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        let role = |m: &Value| m.get("role").and_then(Value::as_str).unwrap_or("").to_owned();
+        let mut chars = 0;
+        let mut images = false;
+        for m in messages {
+            match m.get("content") {
+                Some(Value::String(s)) => chars += s.len(),
+                Some(Value::Array(parts)) => {
+                    for p in parts {
+                        match p.get("type").and_then(Value::as_str) {
+                            Some("text") => chars += p.get("text").and_then(Value::as_str).map_or(0, str::len),
+                            Some("image_url" | "input_image" | "image") => images = true,
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let user_text = messages.iter().rev().find(|m| role(m) == "user").map(|m| text_of(m).trim().to_owned()).unwrap_or_default();
+        let system_text = messages.iter().filter(|m| matches!(role(m).as_str(), "system" | "developer")).map(text_of).collect::<Vec<_>>().join("\n");
+        let format = body.get("response_format").and_then(|f| f.get("type")).and_then(Value::as_str);
+        Facts {
+            model,
+            api,
+            user_agent,
+            tags: tags.split(',').map(str::trim).filter(|t| !t.is_empty()).collect(),
+            input_tokens: chars as u64 / 4,
+            tools: body.get("tools").and_then(Value::as_array).is_some_and(|t| !t.is_empty()),
+            images,
+            json_schema: format == Some("json_schema"),
+            stream: body.get("stream").and_then(Value::as_bool).unwrap_or(false),
+            user_text,
+            system_text,
+            difficulty: Signal::Pending,
+            intent: Signal::Pending,
+            budget_share,
+        }
+    }
+}
+
+/// A message's text parts, joined.
+fn text_of(m: &Value) -> String {
+    match m.get("content") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n"),
+        _ => String::new(),
+    }
+}
