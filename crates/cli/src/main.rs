@@ -33,7 +33,10 @@ enum Command {
 #[derive(Subcommand)]
 enum EvalCommand {
     /// The semantic cache's decision on question pairs: precision, recall, false-hit rate.
-    Cache(eval::EvalCacheArgs),
+    Cache(eval::cache::EvalCacheArgs),
+    /// The difficulty router on prompts labelled by how a weak and a strong model did:
+    /// RouteLLM's CPT(50 %), CPT(80 %), APGR and the curve.
+    Route(eval::route::EvalRouteArgs),
 }
 
 #[derive(clap::Args)]
@@ -58,7 +61,8 @@ fn main() -> ExitCode {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("start the async runtime");
     let result = match cli.command {
         Command::Serve(args) => runtime.block_on(serve(args)),
-        Command::Eval(EvalCommand::Cache(args)) => eval::run(args, runtime.handle()),
+        Command::Eval(EvalCommand::Cache(args)) => eval::cache::run(args, runtime.handle()),
+        Command::Eval(EvalCommand::Route(args)) => eval::route::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

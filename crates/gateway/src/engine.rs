@@ -257,7 +257,11 @@ impl Engine {
     pub fn update_config(&self, config: Config) -> Result<(), ConfigUpdateError> {
         config.validate()?;
         let mut watcher = self.watcher.lock().expect("watcher lock");
-        config::write_atomic(&self.config_path, &config.to_toml()).map_err(|source| ConfigUpdateError::Write { path: self.config_path.clone(), source })?;
+        let text = match std::fs::read_to_string(&self.config_path) {
+            Ok(old) => config::edit_in_place(&old, &config),
+            Err(_) => config.to_toml(),
+        };
+        config::write_atomic(&self.config_path, &text).map_err(|source| ConfigUpdateError::Write { path: self.config_path.clone(), source })?;
         watcher.mark_seen();
         *self.reload_error.lock().expect("reload error lock") = None;
         self.apply(config);

@@ -4,6 +4,7 @@ use super::{Config, FieldError};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+use toml_edit::{ArrayOfTables, DocumentMut, Item, Table};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -75,4 +76,93 @@ impl ConfigWatcher {
 fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
     let meta = std::fs::metadata(path).ok()?;
     Some((meta.modified().ok()?, meta.len()))
+}
+
+/// `config` written over the file's current text: values that did not change keep their
+/// formatting and the comments around them; entries of `[[providers]]`, `[[rules]]` and the
+/// other lists are matched by their id or name, so a moved or edited rule keeps its comment.
+/// A file that does not parse is replaced whole.
+pub fn edit_in_place(old_text: &str, config: &Config) -> String {
+    let fresh = config.to_toml();
+    let (Ok(mut doc), Ok(new)) = (old_text.parse::<DocumentMut>(), fresh.parse::<DocumentMut>()) else { return fresh };
+    merge_table(doc.as_table_mut(), new.as_table());
+    renumber(doc.as_table_mut(), &mut 0);
+    doc.to_string()
+}
+
+/// toml_edit prints sections by their position in the file they were read from; a list in a
+/// new order needs new positions (each list's entries end up together).
+fn renumber(table: &mut Table, next: &mut isize) {
+    for (_, item) in table.iter_mut() {
+        match item {
+            Item::Table(t) => {
+                t.set_position(Some(*next));
+                *next += 1;
+                renumber(t, next);
+            }
+            Item::ArrayOfTables(list) => {
+                for t in list.iter_mut() {
+                    t.set_position(Some(*next));
+                    *next += 1;
+                    renumber(t, next);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn merge_table(old: &mut Table, new: &Table) {
+    let gone: Vec<String> = old.iter().map(|(k, _)| k.to_owned()).filter(|k| !new.contains_key(k)).collect();
+    for k in gone {
+        old.remove(&k);
+    }
+    for (key, item) in new.iter() {
+        match (old.get_mut(key), item) {
+            (Some(o), n) if same(o, n) => {}
+            (Some(Item::Table(o)), Item::Table(n)) => merge_table(o, n),
+            (Some(Item::ArrayOfTables(o)), Item::ArrayOfTables(n)) => merge_list(o, n),
+            (Some(Item::Value(o)), Item::Value(n)) => {
+                let decor = o.decor().clone();
+                *o = n.clone();
+                *o.decor_mut() = decor;
+            }
+            (Some(o), n) => *o = n.clone(),
+            (None, n) => {
+                old.insert(key, n.clone());
+            }
+        }
+    }
+}
+
+/// New entries in the new order, each merged into the old entry of the same identity.
+fn merge_list(old: &mut ArrayOfTables, new: &ArrayOfTables) {
+    let mut previous: Vec<Table> = old.iter().cloned().collect();
+    let mut merged = ArrayOfTables::new();
+    for n in new.iter() {
+        let table = match previous.iter().position(|o| identity(o).is_some() && identity(o) == identity(n)) {
+            Some(i) => {
+                let mut o = previous.remove(i);
+                merge_table(&mut o, n);
+                o
+            }
+            None => n.clone(),
+        };
+        merged.push(table);
+    }
+    *old = merged;
+}
+
+fn identity(t: &Table) -> Option<String> {
+    ["id", "name", "model"].iter().find_map(|k| t.get(k).and_then(|v| v.as_str()).map(|v| format!("{k}={v}")))
+}
+
+/// The same data, however it is written (inline table or section, spacing, quotes).
+fn same(a: &Item, b: &Item) -> bool {
+    let canonical = |i: &Item| {
+        let mut doc = DocumentMut::new();
+        doc.insert("v", i.clone());
+        toml::from_str::<toml::Table>(&doc.to_string()).ok()
+    };
+    canonical(a).is_some_and(|x| Some(x) == canonical(b))
 }

@@ -8,7 +8,7 @@ mod file;
 mod presets;
 mod rules;
 
-pub use file::{load_file, write_atomic, ConfigWatcher, LoadError, WATCH_INTERVAL};
+pub use file::{edit_in_place, load_file, write_atomic, ConfigWatcher, LoadError, WATCH_INTERVAL};
 pub use presets::{preset, Preset, PRESETS};
 pub use rules::{BudgetConfig, BudgetUse, IntentConfig, OnExceed, Period, Range, RuleConfig, TextMatch, TextScope, Then, TimeWindow, When};
 

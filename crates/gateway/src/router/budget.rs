@@ -224,7 +224,8 @@ mod tests {
         assert_eq!(states[2].state, "warning", "0.5 of 0.6 is past 80 %");
         assert!(budgets.yielding(&Scope::Provider("openai".into()), &spend, now).is_some());
         assert!(budgets.refusing(&Scope::Provider("openai".into()), &spend, now).is_none());
-        assert_eq!(budgets.warning(&[Scope::All, Scope::Rule("hard".into())], &spend, now).unwrap().name, "all", "0.75 < 0.83: the fuller one");
+        assert_eq!(budgets.warning(&[Scope::All, Scope::Rule("hard".into())], &spend, now).unwrap().name, "hard", "`all` is at 75 %, under the warning share");
+        assert!(budgets.warning(&[Scope::All], &spend, now).is_none());
         let month = Budgets::new(&[BudgetConfig { period: Period::Month, ..budget("m", 10.0, None, None, OnExceed::Reject) }]);
         let month_spent = month.states(&spend, now)[0].spent_usd;
         let same_month = period_bounds(Period::Month, now).0 <= yesterday;

@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod keys;
 pub mod providers;
+pub mod routing;
 pub mod settings;
 
 use super::body::read_body;

@@ -1,0 +1,4 @@
+//! `sluice eval …`: Sluice's decisions measured on labelled data, with the live path's code.
+
+pub mod cache;
+pub mod route;
