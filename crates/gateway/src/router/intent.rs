@@ -8,8 +8,9 @@ use crate::embed::cosine;
 use tokio::sync::OnceCell;
 
 /// Below this cosine similarity to a class's nearest examples a request is of no class:
-/// unrelated MiniLM texts score 0–0.3, texts on one topic 0.4 and up.
-pub const MIN_SIMILARITY: f32 = 0.35;
+/// unrelated MiniLM texts score about 0–0.2, a request for the same kind of task (a Rust
+/// function against examples about Python and JavaScript code) about 0.3.
+pub const MIN_SIMILARITY: f32 = 0.25;
 
 #[derive(Default)]
 pub struct Intents {
@@ -18,11 +19,18 @@ pub struct Intents {
     vectors: OnceCell<Option<Vec<(String, Vec<Vec<f32>>)>>>,
 }
 
-/// A class and how close the request came to it.
+/// The closest class and how close the request came to it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Intent {
     pub name: String,
     pub similarity: f32,
+}
+
+impl Intent {
+    /// Whether the request is of class `name`: closest to it, and close enough.
+    pub fn is(&self, name: &str) -> bool {
+        self.name == name && self.similarity >= MIN_SIMILARITY
+    }
 }
 
 impl Intents {
@@ -30,8 +38,8 @@ impl Intents {
         Intents { config: config.to_vec(), vectors: OnceCell::new() }
     }
 
-    /// The closest class (by the mean of its two most similar examples), or `None` when no
-    /// class comes within `MIN_SIMILARITY`; `Err` when the model cannot embed the examples.
+    /// The closest class, by the mean of its two most similar examples (`None` with no
+    /// classes); `Err` when the model cannot embed the examples.
     pub async fn classify(&self, semantic: &SemanticCache, vector: &[f32]) -> Result<Option<Intent>, ()> {
         let classes = self
             .vectors
@@ -58,6 +66,6 @@ impl Intents {
                 Intent { name: name.clone(), similarity: top.iter().sum::<f32>() / top.len().max(1) as f32 }
             })
             .max_by(|a, b| a.similarity.total_cmp(&b.similarity));
-        Ok(best.filter(|i| i.similarity >= MIN_SIMILARITY))
+        Ok(best)
     }
 }

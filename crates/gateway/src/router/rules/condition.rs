@@ -249,7 +249,7 @@ impl Condition {
             Condition::Intent(name) => match &f.intent {
                 Signal::Pending => return Err(NeedsEmbedding),
                 Signal::Unavailable(why) => (false, json!(why)),
-                Signal::Known(got) => (got.as_deref() == Some(name), json!(got)),
+                Signal::Known(got) => (got.as_ref().is_some_and(|i| i.is(name)), json!(got)),
             },
             Condition::Time { from, to } => {
                 let now = local_minute();

@@ -31,7 +31,7 @@ pub struct Facts<'a> {
     pub system_text: String,
     pub difficulty: Signal<f32>,
     /// The best-matching `[[intents]]` class, if any is close enough.
-    pub intent: Signal<Option<String>>,
+    pub intent: Signal<Option<crate::router::Intent>>,
     /// Spent share of a budget in its current period, by name.
     pub budget_share: &'a (dyn Fn(&str) -> f64 + Sync),
 }

@@ -75,7 +75,7 @@ async fn signals(engine: &Engine, rt: &Runtime, facts: &mut Facts<'_>) -> Option
         Signal::Unavailable("the difficulty model reads all-MiniLM-L6-v2 vectors, and [cache] embedder names another model")
     };
     facts.intent = match rt.intents.classify(&engine.semantic, &vector).await {
-        Ok(found) => Signal::Known(found.map(|i| i.name)),
+        Ok(found) => Signal::Known(found),
         Err(()) => Signal::Unavailable("the intent examples could not be embedded"),
     };
     Some(Embedded { text: facts.user_text.clone(), vector, whole })
