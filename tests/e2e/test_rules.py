@@ -442,3 +442,33 @@ def test_eval_route_on_a_tiny_file(tmp_path):
     data.write_text('{"prompt": "x"}\n')
     bad = subprocess.run([_bin("SLUICE_BIN", "sluice"), "eval", "route", "--data", str(data), "--model-dir", str(MODEL_DIR)], capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "line 1" in bad.stderr
+
+
+def test_one_embedding_serves_the_rule_and_the_semantic_cache(sluice_factory, mock):
+    """The mock embedder counts its calls: the intent examples once, then one per request,
+    shared by the intent condition and the semantic cache's lookup and store."""
+    s = sluice_factory("""
+[cache]
+embedder = "mock/embed-hash-rules"
+
+[[intents]]
+name = "greeting"
+examples = ["hello", "good morning"]
+
+[[rules]]
+name = "greeting"
+when = { model = "auto", intent = "greeting" }
+then = { targets = ["mock/greeter"] }
+
+[[rules]]
+name = "rest"
+when = { model = "auto" }
+then = { targets = ["mock/other"] }
+""")
+    r = s.chat("auto", unique())
+    assert r.status_code == 200 and r.headers["x-sluice-cache"] == "miss"
+    assert mock.count("embed-hash-rules") == 2 + 1, "two examples, then the request once"
+    s.chat("auto", unique())
+    assert mock.count("embed-hash-rules") == 4
+    ex = s.post("/api/route/explain", json={"request": {"model": "auto", "messages": [{"role": "user", "content": "x"}]}}).json()
+    assert "unavailable" in ex["difficulty"] and "all-MiniLM-L6-v2" in ex["difficulty"]["unavailable"]

@@ -108,6 +108,12 @@ pub fn run(root: &Path) -> Result<()> {
         anyhow::ensure!(out.status.success(), "translate-bench failed: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice::<Value>(&out.stdout)?
     };
+    let rules = {
+        let model = root.parent().map(|p| p.join("shared/models/all-MiniLM-L6-v2")).filter(|d| d.is_dir()).context("the embedding model is expected in ../shared/models")?;
+        let out = Command::new(bin.join("rules-bench")).env("SLUICE_EMBED_MODEL_DIR", model).output()?;
+        anyhow::ensure!(out.status.success(), "rules-bench failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout)?
+    };
     eprintln!("xtask: (b) throughput, 32 connections");
     let load = loadgen(&lg, &["throughput", "--url", &sluice_api, "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "32", "--seconds", "10"])?;
     let direct_load = loadgen(&lg, &["throughput", "--url", &direct_api, "--model", "ok", "--unique", "--conns", "32", "--seconds", "5"])?;
@@ -141,5 +147,11 @@ pub fn run(root: &Path) -> Result<()> {
     println!("| CPU: a 100-event Anthropic stream to an OpenAI client | {:.1} µs | ≤ 200 µs |", us(&cpu, "stream_100_events_anthropic_to_openai_us"));
     println!("| CPU: a 100-event Anthropic stream re-encoded as Anthropic | {:.1} µs | ≤ 200 µs |", us(&cpu, "stream_100_events_anthropic_to_anthropic_translated_us"));
     println!("| CPU: a 100-event Anthropic stream to a Responses client | {:.1} µs | ≤ 200 µs |", us(&cpu, "stream_100_events_anthropic_to_responses_us"));
+    println!();
+    println!("| rules | result | target |");
+    println!("| --- | --- | --- |");
+    println!("| deciding by 50 rules (facts read + walk to the last rule), median | {:.1} µs | ≤ 20 µs |", us(&rules, "rules_50_decide_us"));
+    println!("| difficulty score with its embedding, median | {:.2} ms | ≤ 10 ms |", us(&rules, "difficulty_with_embedding_ms"));
+    println!("| difficulty score given the embedding, median | {:.1} µs | — |", us(&rules, "difficulty_score_only_us"));
     Ok(())
 }
