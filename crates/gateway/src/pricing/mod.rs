@@ -110,6 +110,11 @@ impl PriceTable {
         })
     }
 
+    /// The models priced under `provider` (bundled and configured).
+    pub fn models_of<'a>(&'a self, provider: &'a str) -> impl Iterator<Item = String> + 'a {
+        self.overrides.keys().chain(self.bundled.keys()).filter_map(move |k| k.strip_prefix(provider)?.strip_prefix('/').map(str::to_owned))
+    }
+
     /// True when `provider/model` itself has a price (not a fallback by model name).
     pub fn lists(&self, provider: &str, model: &str) -> bool {
         [model, strip_date_suffix(model)].into_iter().any(|m| {

@@ -154,6 +154,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/api/usage", get(admin::usage))
         .route("/api/route/explain", post(admin::routing::explain))
         .route("/api/budgets", get(admin::routing::budgets))
+        .route("/api/models", get(models::priced))
         .route("/api/rules/stats", get(admin::routing::rule_stats))
         .route("/api/cache", get(admin::cache::entries).delete(admin::cache::clear))
         .route("/api/cache/status", get(admin::cache::status))
