@@ -44,15 +44,16 @@ export interface Running {
 /** The test copy of the embedding model, beside the checkout. */
 export const MODEL_DIR = join(ROOT, "..", "shared", "models", "all-MiniLM-L6-v2");
 
-/** `model: false` starts without the embedding model; `env` adds variables. */
-export async function startSluice({ model = true, env = {} }: { model?: boolean; env?: Record<string, string> } = {}): Promise<Running> {
+/** `model: false` starts without the embedding model; `env` adds variables; `config` adds to
+ * the config file, given the mock's URL. */
+export async function startSluice({ model = true, env = {}, config: extra }: { model?: boolean; env?: Record<string, string>; config?: (mockUrl: string) => string } = {}): Promise<Running> {
   const mock = spawn(bin("MOCK_UPSTREAM_BIN", "mock-upstream"), ["--key", MOCK_KEY], { stdio: ["ignore", "pipe", "pipe"] });
   const mockUrl = (await started(mock, /listening on (http:\/\/\S+)/))[1];
   const dir = mkdtempSync(join(tmpdir(), "sluice-ui-"));
   const dataDir = join(dir, "data");
   const config = join(dir, "config.toml");
   // Prices for the mock's model, so cost and savings are more than zero.
-  writeFileSync(config, `[server]\nlisten = "127.0.0.1:0"\n\n[[prices]]\nmodel = "mock-model"\ninput = 2.5\noutput = 10.0\n`);
+  writeFileSync(config, `[server]\nlisten = "127.0.0.1:0"\n\n[[prices]]\nmodel = "mock-model"\ninput = 2.5\noutput = 10.0\n${extra?.(mockUrl) ?? ""}`);
   const token = `ui-test-${Date.now()}`;
   const sluice = spawn(bin("SLUICE_BIN", "sluice"), ["serve"], {
     stdio: ["ignore", "pipe", "pipe"],

@@ -8,12 +8,15 @@ import { Dashboard } from "./pages/Dashboard";
 import { Connect } from "./pages/Connect";
 import { Providers } from "./pages/Providers";
 import { Requests } from "./pages/Requests";
+import { Routing } from "./pages/Routing";
+import { BudgetBanner } from "./components/BudgetBanner";
 import { Settings } from "./pages/Settings";
 
 const PAGES = {
   dashboard: { title: "Dashboard", Page: Dashboard },
   connect: { title: "Connect", Page: Connect },
   providers: { title: "Providers & keys", Page: Providers },
+  routing: { title: "Routing", Page: Routing },
   requests: { title: "Requests", Page: Requests },
   cache: { title: "Cache", Page: Cache },
   settings: { title: "Settings", Page: Settings },
@@ -56,6 +59,7 @@ export function App({ onUnauthorized }: { onUnauthorized?: () => void }) {
         </div>
       </nav>
       <main className="page" aria-labelledby="page-title">
+        <BudgetBanner />
         <h1 id="page-title">{title}</h1>
         <Page />
       </main>

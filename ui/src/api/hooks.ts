@@ -4,7 +4,7 @@
 import { createContext, useContext } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Client } from "./client";
-import type { CacheEntry, CacheStatus, Config, ConfigResponse, Info, KeyInfo, ProviderTest, RequestDetail, RequestFilter, RequestRow, Usage } from "./types";
+import type { BudgetState, CacheEntry, CacheStatus, Config, ConfigResponse, Explanation, Info, KeyInfo, ModelPrice, ProviderTest, RequestDetail, RequestFilter, RequestRow, Rule, RuleStats, Usage } from "./types";
 import { rangeStart, tzOffsetMinutes, type Range } from "../lib/series";
 
 export interface Session {
@@ -111,7 +111,7 @@ function useChange<A, R>(run: (client: Client, args: A) => Promise<R>, refresh: 
 }
 
 export function useSaveConfig() {
-  return useChange((client, config: Config) => client<{ saved: boolean; restart_required: boolean }>("/api/config", { method: "PUT", body: { config } }), [["config"], ["keys"], ["info"]]);
+  return useChange((client, config: Config) => client<{ saved: boolean; restart_required: boolean }>("/api/config", { method: "PUT", body: { config } }), [["config"], ["keys"], ["info"], ["budgets"]]);
 }
 
 export function useSetKey() {
@@ -153,4 +153,46 @@ export function useRotateToken() {
   const { onToken } = useSession();
   const change = useChange((client, _: void) => client<{ token: string }>("/api/token/rotate", { method: "POST" }), []);
   return { ...change, mutate: () => change.mutate(undefined, { onSuccess: (r) => onToken(r.token) }) };
+}
+
+export function useBudgets() {
+  const { client } = useSession();
+  return useQuery({ queryKey: ["budgets"], queryFn: () => client<{ budgets: BudgetState[] }>("/api/budgets").then((r) => r.budgets), refetchInterval: LIVE_MS });
+}
+
+export function useRuleStats(days: number) {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: ["rule-stats", days],
+    queryFn: () => client<{ rules: RuleStats[] }>(`/api/rules/stats?days=${days}`).then((r) => r.rules),
+    refetchInterval: LIVE_MS,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useModelPrices() {
+  const { client } = useSession();
+  return useQuery({ queryKey: ["model-prices"], queryFn: () => client<{ models: ModelPrice[] }>("/api/models").then((r) => r.models), staleTime: 60_000 });
+}
+
+/** The difficulty scores of recent requests, for the share a threshold would send. */
+export function useRecentDifficulty() {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: ["recent-difficulty"],
+    queryFn: () => client<{ requests: RequestRow[] }>("/api/requests?limit=1000").then((r) => r.requests.map((x) => x.difficulty).filter((d): d is number => d !== null)),
+    staleTime: 10_000,
+  });
+}
+
+export interface ExplainAsk {
+  request: unknown;
+  api?: string;
+  headers?: Record<string, string>;
+  rules?: Rule[];
+}
+
+/** "Why this route" for a request, on the rules being edited (unsaved). */
+export function useExplain() {
+  return useChange((client, ask: ExplainAsk) => client<Explanation>("/api/route/explain", { method: "POST", body: ask }), []);
 }

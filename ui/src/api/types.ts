@@ -70,6 +70,12 @@ export interface RequestRow {
   error: string | null;
   /** The API the client called: openai-chat, openai-responses, anthropic-messages, gemini. */
   client_api: string;
+  /** The rule that decided the request (`default`: none, the model name alone). */
+  rule: string;
+  /** The difficulty router's score, when a rule asked for it. */
+  difficulty: number | null;
+  /** Comma-separated: x-sluice-tags and the rule's tags. */
+  tags: string | null;
 }
 
 export interface RequestDetail extends RequestRow {
@@ -132,10 +138,114 @@ export interface ProviderConfig {
   models?: string[];
 }
 
+export interface Range {
+  min?: number;
+  max?: number;
+}
+
+/** A rule's conditions, as in the config (`[[rules]] when`). */
+export interface When {
+  model?: string;
+  client_api?: string;
+  client?: string;
+  tags?: string[];
+  input_tokens?: Range;
+  tools?: boolean;
+  images?: boolean;
+  json_schema?: boolean;
+  stream?: boolean;
+  text?: { contains?: string[]; regex?: string; in?: "user" | "system" | "any" };
+  difficulty?: Range;
+  intent?: string;
+  time?: { from: string; to: string };
+  budget?: { name: string; min?: number; max?: number };
+  all?: When[];
+  any?: When[];
+  not?: When;
+}
+
+export interface Then {
+  targets?: string[];
+  max_tokens?: number;
+  temperature?: number;
+  cache?: RouteCache;
+  timeout_secs?: number;
+  reject?: string;
+  tags?: string[];
+}
+
+export interface Rule {
+  name: string;
+  enabled?: boolean;
+  when: When;
+  then: Then;
+}
+
+export interface BudgetConfig {
+  name: string;
+  usd: number;
+  period: "day" | "month";
+  provider?: string;
+  rule?: string;
+  on_exceed?: "reject" | "fall-through";
+}
+
+export interface BudgetState {
+  name: string;
+  usd: number;
+  period: "day" | "month";
+  spent_usd: number;
+  share: number;
+  on_exceed: "reject" | "fall-through";
+  state: "ok" | "warning" | "exceeded";
+}
+
+export interface ModelPrice {
+  target: string;
+  input: number | null;
+  output: number | null;
+}
+
+export interface RuleStats {
+  rule: string;
+  requests: number;
+  errors: number;
+  cost_usd: number;
+  saved_usd: number;
+  p50_latency_ms: number | null;
+}
+
+export interface Check {
+  condition: string;
+  value: unknown;
+  matched: boolean;
+}
+
+export interface Explanation {
+  rule: string;
+  rules: { rule: string; matched: boolean; skipped?: string; checks: Check[] }[];
+  difficulty: number | { unavailable: string } | null;
+  intent: { name: string; similarity: number } | { unavailable: string } | null;
+  input_tokens: number;
+  tags: string[];
+  outcome:
+    | { rejected: string }
+    | { error: string }
+    | {
+        targets: { target: string; health: { state: string }; input_usd_per_mtok: number | null; output_usd_per_mtok: number | null; estimated_input_usd: number | null }[];
+        estimated_input_tokens: number;
+        timeout_secs: number;
+      };
+  budgets: BudgetState[];
+}
+
 export interface Config {
   server: { listen: string; allowed_hosts: string[]; allowed_origins: string[]; max_body_bytes: number };
   providers: ProviderConfig[];
   routes: { model: string; targets: string[]; timeout_secs?: number; cache?: RouteCache }[];
+  rules: Rule[];
+  intents: { name: string; examples: string[] }[];
+  budgets: BudgetConfig[];
   cache: { exact: boolean; semantic: boolean; ttl_secs: number; max_temperature: number; cache_multiple_choices: boolean; threshold: number };
   log: { store_bodies: boolean; retention_days: number };
   [section: string]: unknown;

@@ -128,6 +128,8 @@ fn merge_table(old: &mut Table, new: &Table) {
                 *o.decor_mut() = decor;
             }
             (Some(o), n) => *o = n.clone(),
+            // An empty list the file never had (`rules = []`) says nothing; leave it out.
+            (None, Item::Value(toml_edit::Value::Array(a))) if a.is_empty() => {}
             (None, n) => {
                 old.insert(key, n.clone());
             }

@@ -29,6 +29,17 @@ export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () =>
             </dd>
             <dt>Answered by</dt>
             <dd>{d.provider ? `${d.provider}/${d.model}` : "—"}</dd>
+            <dt>Rule</dt>
+            <dd>
+              <a href="#/routing">{d.rule}</a>
+              {d.difficulty !== null && <span className="muted"> · difficulty {d.difficulty.toFixed(2)}</span>}
+            </dd>
+            {d.tags && (
+              <>
+                <dt>Tags</dt>
+                <dd>{d.tags.split(",").join(", ")}</dd>
+              </>
+            )}
             {d.left_out && (
               <>
                 <dt>Left out</dt>
