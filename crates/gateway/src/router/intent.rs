@@ -16,8 +16,11 @@ pub const MIN_SIMILARITY: f32 = 0.25;
 pub struct Intents {
     config: Vec<IntentConfig>,
     /// Each class's example vectors; `None` when the examples could not be embedded.
-    vectors: OnceCell<Option<Vec<(String, Vec<Vec<f32>>)>>>,
+    vectors: OnceCell<Option<Vec<Class>>>,
 }
+
+/// A class's name and its examples' vectors.
+type Class = (String, Vec<Vec<f32>>);
 
 /// The closest class and how close the request came to it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -230,8 +230,11 @@ pub fn live_cache_keys(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<(
     Ok(out)
 }
 
-/// Costs logged since `since_ms` (time, USD, provider, rule), for the budgets' counters.
-pub fn spend_since(conn: &Connection, since_ms: i64) -> rusqlite::Result<Vec<(i64, f64, Option<String>, String)>> {
+/// A logged cost: time (ms), USD, provider, rule.
+pub type LoggedCost = (i64, f64, Option<String>, String);
+
+/// Costs logged since `since_ms`, for the budgets' counters.
+pub fn spend_since(conn: &Connection, since_ms: i64) -> rusqlite::Result<Vec<LoggedCost>> {
     let mut stmt = conn.prepare("SELECT ts, cost_usd, provider, rule FROM requests WHERE ts >= ?1 AND cost_usd > 0")?;
     let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     rows.collect()

@@ -28,7 +28,7 @@ fn fifty_rules() -> Config {
             3 => format!("model = \"auto\", text = {{ regex = \"(?i)invoice #{i}\\\\d+\" }}"),
             4 => format!("model = \"auto\", input_tokens = {{ min = {} }}", 100_000 + i),
             5 => format!("client = \"aider/{i}*\""),
-            _ => format!("model = \"auto\", any = [{{ tools = false }}, {{ images = true }}], not = {{ stream = false }}"),
+            _ => "model = \"auto\", any = [{ tools = false }, { images = true }], not = { stream = false }".to_owned(),
         };
         toml += &format!("[[rules]]\nname = \"r{i}\"\nwhen = {{ {when} }}\nthen = {{ targets = [\"p/m{i}\"] }}\n");
     }

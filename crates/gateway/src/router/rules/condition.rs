@@ -195,10 +195,20 @@ impl Condition {
     /// Every condition's outcome, in order; signals must be known or unavailable by now.
     pub fn explain(&self, facts: &Facts, out: &mut Vec<Check>) -> bool {
         match self {
-            Condition::All(cs) => cs.iter().map(|c| c.explain(facts, out)).fold(true, |a, b| a && b),
+            // Every condition runs (no short circuit), so each one's value is shown.
+            Condition::All(cs) => {
+                let mut matched = true;
+                for c in cs {
+                    matched &= c.explain(facts, out);
+                }
+                matched
+            }
             Condition::Any(cs) => {
                 let mut inner = Vec::new();
-                let matched = cs.iter().map(|c| c.explain(facts, &mut inner)).fold(false, |a, b| a || b);
+                let mut matched = false;
+                for c in cs {
+                    matched |= c.explain(facts, &mut inner);
+                }
                 out.push(Check { condition: "any of".into(), value: json!(inner), matched });
                 matched
             }

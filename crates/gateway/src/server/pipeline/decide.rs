@@ -44,11 +44,9 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> &'h str {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
-/// Reads what rules look at and fills in the embedding's signals when a rule needs them.
-pub async fn facts<'a>(engine: &Engine, rt: &Runtime, model: &'a str, api: ClientApi, body: &Map<String, Value>, headers: &'a HeaderMap, share: &'a (dyn Fn(&str) -> f64 + Sync), embed: bool) -> (Facts<'a>, Option<Embedded>) {
-    let mut facts = Facts::read(model, api, body, header(headers, "user-agent"), header(headers, "x-sluice-tags"), share);
-    let embedded = if embed { signals(engine, rt, &mut facts).await } else { None };
-    (facts, embedded)
+/// What rules look at, from the request and the headers they read.
+fn read<'a>(model: &'a str, api: ClientApi, body: &Map<String, Value>, headers: &'a HeaderMap, share: &'a (dyn Fn(&str) -> f64 + Sync)) -> Facts<'a> {
+    Facts::read(model, api, body, header(headers, "user-agent"), header(headers, "x-sluice-tags"), share)
 }
 
 /// Difficulty and intent, from one embedding of the last user message.
@@ -90,7 +88,8 @@ pub async fn decide(engine: &Engine, rt: &Runtime, headers: &HeaderMap, api: Cli
     let now = crate::now_ms();
     let share = |name: &str| rt.budgets.share(name, &engine.spend, now);
     let skip = passed_over(rt, engine, now);
-    let (mut facts, mut embedded) = facts(engine, rt, model, api, body, headers, &share, false).await;
+    let mut facts = read(model, api, body, headers, &share);
+    let mut embedded = None;
     let rule = match rt.routes.rules.first_match(&facts, &skip) {
         Ok(rule) => rule,
         Err(_needs_embedding) => {
@@ -156,7 +155,8 @@ pub async fn explain(engine: &Engine, rt: &Runtime, headers: &HeaderMap, api: Cl
     let now = crate::now_ms();
     let share = |name: &str| rt.budgets.share(name, &engine.spend, now);
     let skip = passed_over(rt, engine, now);
-    let (facts, _) = facts(engine, rt, model, api, body, headers, &share, true).await;
+    let mut facts = read(model, api, body, headers, &share);
+    signals(engine, rt, &mut facts).await;
     let (rule, traces): (_, Vec<RuleTrace>) = rt.routes.rules.explain(&facts, &skip);
     let used_up = |provider: &str| rt.budgets.yielding(&Scope::Provider(provider.into()), &engine.spend, now).map(|b| b.name);
     let rule_name = rule.map_or(crate::router::DEFAULT_RULE, |r| r.name.as_str());
