@@ -472,3 +472,33 @@ then = { targets = ["mock/other"] }
     assert mock.count("embed-hash-rules") == 4
     ex = s.post("/api/route/explain", json={"request": {"model": "auto", "messages": [{"role": "user", "content": "x"}]}}).json()
     assert "unavailable" in ex["difficulty"] and "all-MiniLM-L6-v2" in ex["difficulty"]["unavailable"]
+
+
+def test_a_budget_condition_switches_before_the_budget_acts(sluice_factory, mock):
+    """`budget = {name, min}` holds once that share is spent: here the spend-aware rule takes
+    over at 50 %, well before the budget itself would refuse anything."""
+    s = sluice_factory(PRICED + """
+[[budgets]]
+name = "month"
+usd = 4.0
+period = "month"
+
+[[rules]]
+name = "thrifty"
+when = { model = "smart", all = [{ budget = { name = "month", min = 0.5 } }] }
+then = { targets = ["mock2/cheap"] }
+
+[[rules]]
+name = "normal"
+when = { model = "smart" }
+then = { targets = ["mock/pricey"] }
+""")
+    seen = []
+    for _ in range(6):
+        r = s.chat("smart", unique("one two three four"))
+        assert r.status_code == 200
+        seen.append(rule_of(r))
+    assert seen[0] == "normal" and seen[-1] == "thrifty" and seen.index("thrifty") >= 2, seen
+    assert all(x == "thrifty" for x in seen[seen.index("thrifty"):]), "cheap calls cost nothing, so it stays"
+    share = {b["name"]: b for b in s.get("/api/budgets").json()["budgets"]}["month"]["share"]
+    assert 0.5 <= share < 1.0
