@@ -217,6 +217,8 @@ then = { reject = "GPT-5 is not allowed in this project; use `capped`." }
                    json={"model": "gpt-5-mini", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}, timeout=30)
     assert r.status_code == 400 and r.json()["type"] == "error" and "GPT-5 is not allowed" in r.json()["error"]["message"]
     assert mock.count("gpt-5.1") == 0 and mock.count("gpt-5-mini") == 0
+    ex = s.post("/api/route/explain", json={"request": {"model": "gpt-5", "messages": [{"role": "user", "content": "hi"}]}}).json()
+    assert ex["rule"] == "no-gpt5" and ex["outcome"]["refused"]["code"] == "rejected_by_rule"
 
 
 def test_difficulty_and_intent_decide_with_one_embedding(sluice_factory, mock):
@@ -348,6 +350,8 @@ period = "month"
     r = httpx.post(s.url + "/v1/messages", headers={"x-api-key": s.token, "anthropic-version": "2023-06-01"},
                    json={"model": "mock/pricey", "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}, timeout=30)
     assert r.status_code == 429 and r.json()["type"] == "error" and "all-spend" in r.json()["error"]["message"]
+    ex = s.post("/api/route/explain", json={"request": {"model": "mock/pricey", "messages": [{"role": "user", "content": "hi"}]}}).json()
+    assert ex["outcome"]["refused"]["status"] == 429 and "all-spend" in ex["outcome"]["refused"]["message"]
 
 
 def test_explain_saved_and_unsaved_rules(sluice_factory, mock):

@@ -229,8 +229,7 @@ export interface Explanation {
   input_tokens: number;
   tags: string[];
   outcome:
-    | { rejected: string }
-    | { error: string }
+    | { refused: { status: number; code: string | null; message: string } }
     | {
         targets: { target: string; health: { state: string }; input_usd_per_mtok: number | null; output_usd_per_mtok: number | null; estimated_input_usd: number | null }[];
         estimated_input_tokens: number;

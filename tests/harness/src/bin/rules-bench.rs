@@ -46,7 +46,7 @@ fn main() {
     let body = body.as_object().expect("an object");
     let share = |_: &str| 0.0;
     let decide = || {
-        let facts = Facts::read("auto", ClientApi::OpenaiChat, body, "claude-cli/2.1.0", "nightly", &share);
+        let facts = Facts::read("auto", ClientApi::OpenaiChat, body, true, "claude-cli/2.1.0", "nightly", &share);
         let rule = rules.first_match(&facts, &|_| None).expect("no embedding needed").expect("the last rule matches");
         black_box(rule.name.len())
     };

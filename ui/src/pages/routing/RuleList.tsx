@@ -18,6 +18,19 @@ function summary(rule: Rule): string {
   return `${when.length ? when.join(", ") : "every request"} → ${then}`;
 }
 
+/** A rule's requests, cost, saved, median latency and errors over the chosen days. */
+function Figures({ f }: { f: RuleStats | undefined }) {
+  return (
+    <>
+      <td className="col-num">{f?.requests ?? 0}</td>
+      <td className="col-num">{formatUsd(f?.cost_usd ?? 0)}</td>
+      <td className="col-num">{formatUsd(f?.saved_usd ?? 0)}</td>
+      <td className="col-num">{formatMs(f?.p50_latency_ms ?? null)}</td>
+      <td className="col-num">{f?.errors ?? 0}</td>
+    </>
+  );
+}
+
 /** The rules in order (first match wins): drag a row, or use its arrows, to reorder. */
 export function RuleList({ rules, routes, selected, stats, invalid, onSelect, onMove }: Props) {
   const [dragged, setDragged] = useState<number | null>(null);
@@ -57,11 +70,7 @@ export function RuleList({ rules, routes, selected, stats, invalid, onSelect, on
                 {r.enabled === false && <span className="badge plain">off</span>}
                 <div className="muted small ellipsis">{summary(r)}</div>
               </td>
-              <td className="col-num">{f?.requests ?? 0}</td>
-              <td className="col-num">{formatUsd(f?.cost_usd ?? 0)}</td>
-              <td className="col-num">{formatUsd(f?.saved_usd ?? 0)}</td>
-              <td className="col-num">{formatMs(f?.p50_latency_ms ?? null)}</td>
-              <td className="col-num">{f?.errors ?? 0}</td>
+              <Figures f={f} />
               <td>
                 <button type="button" className="ghost" aria-label={`Move ${r.name} up`} disabled={i === 0} onClick={(e) => (e.stopPropagation(), onMove(i, i - 1))}>
                   ↑
@@ -82,11 +91,7 @@ export function RuleList({ rules, routes, selected, stats, invalid, onSelect, on
                 <strong>route:{model}</strong>
                 <div className="muted small">model is {model}</div>
               </td>
-              <td className="col-num">{f?.requests ?? 0}</td>
-              <td className="col-num">{formatUsd(f?.cost_usd ?? 0)}</td>
-              <td className="col-num">{formatUsd(f?.saved_usd ?? 0)}</td>
-              <td className="col-num">{formatMs(f?.p50_latency_ms ?? null)}</td>
-              <td className="col-num">{f?.errors ?? 0}</td>
+              <Figures f={f} />
               <td />
             </tr>
           );

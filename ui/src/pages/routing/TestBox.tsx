@@ -83,8 +83,11 @@ function Verdict({ e }: { e: Explanation }) {
         {d && typeof d === "object" && <span className="muted"> · difficulty unavailable: {d.unavailable}</span>}
         {intent && "name" in intent && <> · intent {intent.name} ({intent.similarity.toFixed(2)})</>} · ~{e.input_tokens} input tokens
       </p>
-      {"rejected" in e.outcome && <div className="warning">Refused: {e.outcome.rejected}</div>}
-      {"error" in e.outcome && <div className="error">{e.outcome.error}</div>}
+      {"refused" in e.outcome && (
+        <div className="warning">
+          Refused ({e.outcome.refused.status}): {e.outcome.refused.message}
+        </div>
+      )}
       {"targets" in e.outcome && (
         <ol className="targets">
           {e.outcome.targets.map((t) => (

@@ -37,7 +37,8 @@ pub struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
-    pub fn read(model: &'a str, api: ClientApi, body: &Map<String, Value>, user_agent: &'a str, tags: &'a str, budget_share: &'a (dyn Fn(&str) -> f64 + Sync)) -> Facts<'a> {
+    /// `stream` comes from the edge: Gemini says it in the URL, not the body.
+    pub fn read(model: &'a str, api: ClientApi, body: &Map<String, Value>, stream: bool, user_agent: &'a str, tags: &'a str, budget_share: &'a (dyn Fn(&str) -> f64 + Sync)) -> Facts<'a> {
         let messages = body.get("messages").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         let role = |m: &Value| m.get("role").and_then(Value::as_str).unwrap_or("").to_owned();
         let mut chars = 0;
@@ -69,7 +70,7 @@ impl<'a> Facts<'a> {
             tools: body.get("tools").and_then(Value::as_array).is_some_and(|t| !t.is_empty()),
             images,
             json_schema: format == Some("json_schema"),
-            stream: body.get("stream").and_then(Value::as_bool).unwrap_or(false),
+            stream,
             user_text,
             system_text,
             difficulty: Signal::Pending,

@@ -45,8 +45,8 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> &'h str {
 }
 
 /// What rules look at, from the request and the headers they read.
-fn read<'a>(model: &'a str, api: ClientApi, body: &Map<String, Value>, headers: &'a HeaderMap, share: &'a (dyn Fn(&str) -> f64 + Sync)) -> Facts<'a> {
-    Facts::read(model, api, body, header(headers, "user-agent"), header(headers, "x-sluice-tags"), share)
+fn read<'a>(model: &'a str, api: ClientApi, body: &Map<String, Value>, stream: bool, headers: &'a HeaderMap, share: &'a (dyn Fn(&str) -> f64 + Sync)) -> Facts<'a> {
+    Facts::read(model, api, body, stream, header(headers, "user-agent"), header(headers, "x-sluice-tags"), share)
 }
 
 /// Difficulty and intent, from one embedding of the last user message.
@@ -84,11 +84,11 @@ fn passed_over<'a>(rt: &'a Runtime, engine: &'a Engine, now: i64) -> impl Fn(&Ru
     move |rule: &Rule| rt.budgets.yielding(&Scope::Rule(rule.name.clone()), &engine.spend, now).map(|b| format!("budget `{}` is used up", b.name))
 }
 
-pub async fn decide(engine: &Engine, rt: &Runtime, headers: &HeaderMap, api: ClientApi, body: &Map<String, Value>, model: &str) -> Result<Decision, Refused> {
+pub async fn decide(engine: &Engine, rt: &Runtime, headers: &HeaderMap, api: ClientApi, body: &Map<String, Value>, model: &str, stream: bool) -> Result<Decision, Refused> {
     let now = crate::now_ms();
     let share = |name: &str| rt.budgets.share(name, &engine.spend, now);
     let skip = passed_over(rt, engine, now);
-    let mut facts = read(model, api, body, headers, &share);
+    let mut facts = read(model, api, body, stream, headers, &share);
     let mut embedded = None;
     let rule = match rt.routes.rules.first_match(&facts, &skip) {
         Ok(rule) => rule,
@@ -97,42 +97,53 @@ pub async fn decide(engine: &Engine, rt: &Runtime, headers: &HeaderMap, api: Cli
             rt.routes.rules.first_match(&facts, &skip).expect("signals are known or unavailable now")
         }
     };
-    let name = rule.map(|r| r.name.clone());
-    let refuse = |error: ApiError| Refused { rule: name.clone(), error };
-    if let Some(message) = rule.and_then(|r| r.then.reject.as_ref()) {
-        return Err(refuse(ApiError::invalid(format!("refused by Sluice rule `{}`: {message}", rule.map_or("", |r| &r.name))).code("rejected_by_rule")));
-    }
-    let rule_scope = Scope::Rule(name.clone().unwrap_or_else(|| crate::router::DEFAULT_RULE.into()));
-    for scope in [&Scope::All, &rule_scope] {
-        if let Some(b) = rt.budgets.refusing(scope, &engine.spend, now) {
-            return Err(refuse(budget_error(&b)));
-        }
-    }
-    let used_up = |provider: &str| rt.budgets.yielding(&Scope::Provider(provider.into()), &engine.spend, now).map(|b| b.name);
-    let route = rt.routes.route(rule.map(|r| (r.name.as_str(), &r.then)), model, &rt.prices, &used_up).map_err(|e| {
-        let code = if matches!(e, crate::router::ResolveError::BudgetsUsedUp { .. }) { "budget_exceeded" } else { "model_not_found" };
-        let status = if code == "budget_exceeded" { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::NOT_FOUND };
-        refuse(ApiError::new(status, "invalid_request_error", e.to_string()).code(code))
-    })?;
-    let mut scopes = vec![Scope::All, rule_scope];
-    for Target { provider, .. } in &route.targets {
-        if let Some(b) = rt.budgets.refusing(&Scope::Provider(provider.clone()), &engine.spend, now) {
-            return Err(refuse(budget_error(&b)));
-        }
-        scopes.push(Scope::Provider(provider.clone()));
-    }
-    let warning = rt.budgets.warning(&scopes, &engine.spend, now);
+    let refuse = |error: ApiError| Refused { rule: rule.map(|r| r.name.clone()), error };
+    let (route, covering) = resolve(engine, rt, rule, model, now).map_err(refuse)?;
+    let warning = rt.budgets.warning(&covering, &engine.spend, now);
     if let Some(w) = &warning {
         engine.budget_warned(w);
     }
     let mut tags: Vec<String> = facts.tags.iter().map(|t| t.to_string()).collect();
-    tags.extend(rule.iter().flat_map(|r| r.then.tags.iter().cloned()));
-    tags.dedup();
+    for t in rule.iter().flat_map(|r| &r.then.tags) {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+        }
+    }
     let difficulty = match facts.difficulty {
         Signal::Known(d) => Some(d),
         _ => None,
     };
     Ok(Decision { route, then: rule.map(|r| r.then.clone()), difficulty, embedded, tags, warning })
+}
+
+/// The route a rule gives and the budget scopes it falls under, or why the request is refused:
+/// the rule's own refusal, or a used-up budget that refuses (over all spend, the rule's, or a
+/// target's provider's).
+fn resolve(engine: &Engine, rt: &Runtime, rule: Option<&Rule>, model: &str, now: i64) -> Result<(Route, Vec<Scope>), ApiError> {
+    if let Some(r) = rule {
+        if let Some(message) = &r.then.reject {
+            return Err(ApiError::invalid(format!("refused by Sluice rule `{}`: {message}", r.name)).code("rejected_by_rule"));
+        }
+    }
+    let mut scopes = vec![Scope::All, Scope::Rule(rule.map_or(crate::router::DEFAULT_RULE, |r| &r.name).to_owned())];
+    for scope in &scopes {
+        if let Some(b) = rt.budgets.refusing(scope, &engine.spend, now) {
+            return Err(budget_error(&b));
+        }
+    }
+    let used_up = |provider: &str| rt.budgets.yielding(&Scope::Provider(provider.into()), &engine.spend, now).map(|b| b.name);
+    let route = rt.routes.route(rule.map(|r| (r.name.as_str(), &r.then)), model, &rt.prices, &used_up).map_err(|e| match e {
+        crate::router::ResolveError::BudgetsUsedUp { .. } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "budget_exceeded", e.to_string()).code("budget_exceeded"),
+        _ => ApiError::not_found(e.to_string()).code("model_not_found"),
+    })?;
+    for Target { provider, .. } in &route.targets {
+        let scope = Scope::Provider(provider.clone());
+        if let Some(b) = rt.budgets.refusing(&scope, &engine.spend, now) {
+            return Err(budget_error(&b));
+        }
+        scopes.push(scope);
+    }
+    Ok((route, scopes))
 }
 
 /// 429 in the client's shape, naming the budget and what to do.
@@ -155,34 +166,31 @@ pub async fn explain(engine: &Engine, rt: &Runtime, headers: &HeaderMap, api: Cl
     let now = crate::now_ms();
     let share = |name: &str| rt.budgets.share(name, &engine.spend, now);
     let skip = passed_over(rt, engine, now);
-    let mut facts = read(model, api, body, headers, &share);
+    let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
+    let mut facts = read(model, api, body, stream, headers, &share);
     signals(engine, rt, &mut facts).await;
     let (rule, traces): (_, Vec<RuleTrace>) = rt.routes.rules.explain(&facts, &skip);
-    let used_up = |provider: &str| rt.budgets.yielding(&Scope::Provider(provider.into()), &engine.spend, now).map(|b| b.name);
     let rule_name = rule.map_or(crate::router::DEFAULT_RULE, |r| r.name.as_str());
-    let outcome = match rule.and_then(|r| r.then.reject.clone()) {
-        Some(message) => json!({ "rejected": message }),
-        None => match rt.routes.route(rule.map(|r| (r.name.as_str(), &r.then)), model, &rt.prices, &used_up) {
-            Ok(route) => {
-                let tokens = crate::pricing::estimate_usage(body.get("messages").unwrap_or(&Value::Null), "");
-                let targets: Vec<Value> = route
-                    .targets
-                    .iter()
-                    .map(|t| {
-                        let price = rt.prices.lookup(&t.provider, &t.model);
-                        json!({
-                            "target": t.to_string(),
-                            "health": engine.health.state(t, std::time::Instant::now()),
-                            "input_usd_per_mtok": price.map(|p| p.input),
-                            "output_usd_per_mtok": price.map(|p| p.output),
-                            "estimated_input_usd": rt.prices.cost(&t.provider, &t.model, tokens),
-                        })
+    let outcome = match resolve(engine, rt, rule, model, now) {
+        Ok((route, _)) => {
+            let tokens = crate::pricing::estimate_usage(body.get("messages").unwrap_or(&Value::Null), "");
+            let targets: Vec<Value> = route
+                .targets
+                .iter()
+                .map(|t| {
+                    let price = rt.prices.lookup(&t.provider, &t.model);
+                    json!({
+                        "target": t.to_string(),
+                        "health": engine.health.state(t, std::time::Instant::now()),
+                        "input_usd_per_mtok": price.map(|p| p.input),
+                        "output_usd_per_mtok": price.map(|p| p.output),
+                        "estimated_input_usd": rt.prices.cost(&t.provider, &t.model, tokens),
                     })
-                    .collect();
-                json!({ "targets": targets, "estimated_input_tokens": tokens.prompt, "timeout_secs": route.timeout.as_secs() })
-            }
-            Err(e) => json!({ "error": e.to_string() }),
-        },
+                })
+                .collect();
+            json!({ "targets": targets, "estimated_input_tokens": tokens.prompt, "timeout_secs": route.timeout.as_secs() })
+        }
+        Err(e) => json!({ "refused": { "status": e.status.as_u16(), "code": e.code, "message": e.message } }),
     };
     json!({
         "rule": rule_name,

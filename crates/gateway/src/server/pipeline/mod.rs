@@ -67,7 +67,7 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         let error = ApiError::invalid_param("model", format!("the model name is {} bytes long; at most {MAX_MODEL_NAME} are accepted", model.len()));
         return Err(Refused { rule: None, error });
     }
-    let decision = decide::decide(&engine, &rt, headers, client.api, &body, &model).await?;
+    let decision = decide::decide(&engine, &rt, headers, client.api, &body, &model, stream).await?;
     if let Some(then) = &decision.then {
         decide::apply_caps(then, &mut body, native.as_mut().map(|n| (n.api, &mut n.body)));
     }
