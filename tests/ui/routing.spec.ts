@@ -5,7 +5,7 @@
 // photographed into screenshots/routing-*.png.
 
 import { expect, test, type Page } from "@playwright/test";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MOCK_KEY, startSluice, type Running } from "./sluice";
 
@@ -143,5 +143,13 @@ test.describe.serial("Routing page", () => {
     await expect(page.getByRole("status", { name: "Budgets" })).toContainText("Requests it covers are refused");
     expect((await chat("mock/mock-model", "over budget")).status).toBe(429);
     await shot("budget-banner");
+  });
+
+  test("a hand edit of the config file shows up on the open page", async () => {
+    const info = await (await fetch(`${sluice.url}/api/info`, { headers: { Authorization: `Bearer ${sluice.token}` } })).json();
+    appendFileSync(info.config_path, `\n# added by hand\n[[rules]]\nname = "by-hand"\nwhen = { model = "manual" }\nthen = { targets = ["mock/manual-model"] }\n`);
+    await expect(rows().filter({ hasText: "by-hand" })).toBeVisible({ timeout: 10_000 });
+    await shot("hand-edit");
+    expect((await chat("manual", "hello")).rule).toBe("by-hand");
   });
 });

@@ -90,9 +90,10 @@ export function useCacheEntries(search: string) {
   });
 }
 
-export function useConfig() {
+/** `live` polls, so a hand edit of the config file shows up on a page that is open. */
+export function useConfig(live = false) {
   const { client } = useSession();
-  return useQuery({ queryKey: ["config"], queryFn: () => client<ConfigResponse>("/api/config") });
+  return useQuery({ queryKey: ["config"], queryFn: () => client<ConfigResponse>("/api/config"), refetchInterval: live ? LIVE_MS : false });
 }
 
 export function useKeys() {

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiError } from "../api/client";
 import { useConfig, useRuleStats, useSaveConfig } from "../api/hooks";
 import type { Rule } from "../api/types";
@@ -8,22 +8,37 @@ import { RuleEditor } from "./routing/RuleEditor";
 import { RuleList } from "./routing/RuleList";
 import { TestBox } from "./routing/TestBox";
 
+const same = (a: Rule[], b: Rule[]) => JSON.stringify(a) === JSON.stringify(b);
+
 /** Rules in order, one open in the editor; nothing changes until Save (PUT /api/config). */
 export function Routing() {
-  const config = useConfig();
+  const config = useConfig(true);
   const save = useSaveConfig();
   const [days, setDays] = useState(7);
   const stats = useRuleStats(days);
   const saved = config.data?.config;
   const [rules, setRules] = useState<Rule[]>([]);
   const [selected, setSelected] = useState<number | null>(null);
+  // The saved rules the draft started from: a hand edit of the file replaces an untouched
+  // draft, and only warns over one being edited.
+  const base = useRef<Rule[] | null>(null);
+  const [changedUnderneath, setChangedUnderneath] = useState(false);
 
+  const draft = useRef(rules);
+  draft.current = rules;
   useEffect(() => {
-    if (saved) setRules(saved.rules ?? []);
+    if (!saved) return;
+    const next = saved.rules ?? [];
+    const untouched = base.current === null || same(draft.current, base.current);
+    if (untouched) setRules(next);
+    setChangedUnderneath(!untouched && !same(next, draft.current));
+    base.current = next;
   }, [saved]);
 
-  const providers = saved?.providers.map((p) => p.id) ?? [];
-  const problems: RuleProblems[] = useMemo(() => rules.map((r, i) => checkRule(r, rules.filter((_, j) => j !== i).map((x) => x.name.trim()), providers)), [rules, providers]);
+  const problems: RuleProblems[] = useMemo(() => {
+    const providers = saved?.providers.map((p) => p.id) ?? [];
+    return rules.map((r, i) => checkRule(r, rules.filter((_, j) => j !== i).map((x) => x.name.trim()), providers));
+  }, [rules, saved]);
   const serverError = save.error instanceof ApiError ? ruleErrorAt(save.error.param) : null;
   // The server's message starts with the field it names, which the page shows by placement.
   const serverMessage = () => save.error!.message.replace(/^\S+: /, "");
@@ -31,7 +46,7 @@ export function Routing() {
   const invalid = new Set(rules.map((_, i) => i).filter((i) => Object.keys(problemsOf(i)).length > 0));
   if (!saved) return <ErrorBox error={config.error} />;
 
-  const dirty = JSON.stringify(rules) !== JSON.stringify(saved.rules ?? []);
+  const dirty = !same(rules, saved.rules ?? []);
   // A server error is about the rules as they were sent; any edit makes it stale.
   const edit = (next: Rule[]) => {
     setRules(next);
@@ -76,6 +91,11 @@ export function Routing() {
             Discard changes
           </button>
           {dirty && <span className="muted small">Unsaved changes</span>}
+          {dirty && changedUnderneath && (
+            <span className="warning small" role="status">
+              The config file changed since you began; saving replaces its rules with these.
+            </span>
+          )}
           {save.isSuccess && !dirty && <span className="ok-text small" role="status">Saved</span>}
           {selected !== null && rules[selected] && (
             <button className="ghost danger" onClick={() => (edit(rules.filter((_, j) => j !== selected)), setSelected(null))}>

@@ -69,7 +69,7 @@ fn main() {
     for p in prompts {
         score(p);
     }
-    let with_embedding: Vec<f64> = (0..60).map(|i| { let t = Instant::now(); score(prompts[i % 3]); t.elapsed().as_secs_f64() * 1e3 }).collect();
+    let with_embedding: Vec<f64> = (0..150).map(|i| { let t = Instant::now(); score(prompts[i % 3]); t.elapsed().as_secs_f64() * 1e3 }).collect();
     let v = model.embed(prompts[0]).expect("embeds");
     let score_only_us = median((0..20_000).map(|_| { let t = Instant::now(); black_box(DifficultyModel::shipped().score(prompts[0], &v)); t.elapsed().as_secs_f64() * 1e6 }).collect());
     let out: Value = json!({
