@@ -273,4 +273,5 @@ export interface RequestFilter {
   cache?: string;
   provider?: string;
   model?: string;
+  rule?: string;
 }

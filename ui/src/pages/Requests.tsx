@@ -12,6 +12,7 @@ export function Requests() {
   const requests = useRequests(filter);
   const config = useConfig();
   const providers = config.data?.config.providers.map((p) => p.id) ?? [];
+  const rules = [...(config.data?.config.rules ?? []).map((r) => r.name), ...(config.data?.config.routes ?? []).map((r) => `route:${r.model}`), "default"];
   const set = (k: keyof RequestFilter) => (e: React.ChangeEvent<HTMLSelectElement | HTMLInputElement>) => setFilter({ ...filter, [k]: e.target.value || undefined });
 
   return (
@@ -35,6 +36,12 @@ export function Requests() {
             <option value="">Any provider</option>
             {providers.map((p) => (
               <option key={p}>{p}</option>
+            ))}
+          </select>
+          <select aria-label="Rule" value={filter.rule ?? ""} onChange={set("rule")}>
+            <option value="">Any rule</option>
+            {rules.map((r) => (
+              <option key={r}>{r}</option>
             ))}
           </select>
           <input aria-label="Model" placeholder="Model, e.g. gpt-4o-mini" value={filter.model ?? ""} onChange={set("model")} />
