@@ -12,6 +12,7 @@ pub mod router;
 pub mod secrets;
 pub mod server;
 pub mod store;
+pub mod suites;
 pub mod wire;
 
 pub use engine::{ConfigUpdateError, Engine, EngineOptions, Runtime};

@@ -1,4 +1,5 @@
 //! `sluice eval …`: Sluice's decisions measured on labelled data, with the live path's code.
 
 pub mod cache;
+pub mod prompts;
 pub mod route;

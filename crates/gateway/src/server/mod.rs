@@ -13,6 +13,8 @@ mod pipeline;
 mod respond;
 mod responses;
 pub(crate) mod token;
+
+pub use token::fresh as fresh_token;
 mod ui;
 
 pub use error::ApiError;

@@ -16,10 +16,15 @@ pub fn load_or_create(data_dir: &Path) -> anyhow::Result<String> {
     create(data_dir)
 }
 
+/// A new random token (128 bits).
+pub fn fresh() -> String {
+    format!("sluice-{:032x}", rand::random::<u128>())
+}
+
 /// A fresh token, written over the old one.
 pub fn create(data_dir: &Path) -> anyhow::Result<String> {
     let path = data_dir.join("token");
-    let token = format!("sluice-{:032x}", rand::random::<u128>());
+    let token = fresh();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -56,6 +56,35 @@ struct Counters {
     /// `chat <model>` when a chat request arrives, `embedded <model>` when an embedding is
     /// answered: tells whether the gateway waited for one before sending the other.
     events: Vec<String>,
+    /// Chat requests being answered, and the most at once, per model.
+    in_flight: HashMap<String, u64>,
+    max_in_flight: HashMap<String, u64>,
+}
+
+/// Counts a chat request as in flight while it lives.
+pub struct InFlight {
+    mock: Arc<Mock>,
+    model: String,
+}
+
+impl InFlight {
+    fn start(mock: &Arc<Mock>, model: &str) -> InFlight {
+        let mut c = mock.counters.lock().unwrap();
+        let n = c.in_flight.entry(model.to_owned()).or_default();
+        *n += 1;
+        let now = *n;
+        let max = c.max_in_flight.entry(model.to_owned()).or_default();
+        *max = (*max).max(now);
+        InFlight { mock: mock.clone(), model: model.to_owned() }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(n) = self.mock.counters.lock().unwrap().in_flight.get_mut(&self.model) {
+            *n -= 1;
+        }
+    }
 }
 
 struct Mock {
@@ -182,8 +211,37 @@ pub enum Reply {
     Tool { name: String, input: Value },
 }
 
+/// The text between `<tag>` and `</tag>`.
+fn between<'t>(text: &'t str, tag: &str) -> Option<&'t str> {
+    let start = text.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = text[start..].find(&format!("</{tag}>"))? + start;
+    Some(&text[start..end])
+}
+
+/// A judge (model names with `judge`): an answer with GOOD in it scores 9 and wins a
+/// comparison; `first` always prefers answer A (a position bias, for the swapped-order logic).
+fn judge_reply(model: &str, text: &str) -> Option<String> {
+    if !has(model, "judge") {
+        return None;
+    }
+    let good = |t: &str| t.contains("GOOD");
+    if let (Some(a), Some(b)) = (between(text, "answer_a"), between(text, "answer_b")) {
+        let better = match (has(model, "first"), good(a), good(b)) {
+            (true, ..) | (false, true, false) => "A",
+            (false, false, true) => "B",
+            _ => "tie",
+        };
+        return Some(json!({"better": better, "reason": "mock judge"}).to_string());
+    }
+    let answer = between(text, "answer")?;
+    Some(json!({"score": if good(answer) { 9 } else { 2 }, "reason": "mock judge"}).to_string())
+}
+
 impl Turn {
     fn reply(&self, model: &str) -> Reply {
+        if let Some(verdict) = judge_reply(model, &self.last_user_text) {
+            return Reply::Text(verdict);
+        }
         if let Some(result) = &self.tool_result {
             return Reply::Text(format!("Tool said: {result}"));
         }
@@ -254,7 +312,7 @@ impl Drop for StreamGuard {
 
 async fn stats(State(mock): Shared) -> Json<Value> {
     let c = mock.counters.lock().unwrap();
-    Json(json!({"requests": c.requests, "streams_cancelled": c.streams_cancelled, "streams_completed": c.streams_completed, "events": c.events}))
+    Json(json!({"requests": c.requests, "streams_cancelled": c.streams_cancelled, "streams_completed": c.streams_completed, "events": c.events, "max_in_flight": c.max_in_flight}))
 }
 
 async fn requests(State(mock): Shared) -> Json<Value> {

@@ -50,6 +50,7 @@ pub async fn chat(State(mock): Shared, headers: HeaderMap, Json(body): Json<Valu
         Err(r) => return r,
     };
     mock.event(format!("chat {model}"));
+    let _in_flight = super::InFlight::start(&mock, &model);
     if let Some((_, r)) = Mock::failure(&CHAT, &model, count) {
         return r;
     }
