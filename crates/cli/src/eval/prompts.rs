@@ -59,7 +59,12 @@ pub async fn run(args: EvalPromptsArgs) -> Result<bool> {
         let _ = stopped.await;
     }));
     let client = Client::new(base, token);
-    let run_options = RunOptions { targets: args.targets, judge: args.judge, reference: args.reference, per_provider: args.per_provider, margin: args.margin };
+    let mut targets = args.targets;
+    // The reference's answers are needed to compare with; it is run like any target.
+    if let Some(r) = args.reference.as_ref().filter(|r| !targets.contains(r)) {
+        targets.push(r.clone());
+    }
+    let run_options = RunOptions { targets, judge: args.judge, reference: args.reference, per_provider: args.per_provider, margin: args.margin };
     let progress = |done: usize, total: usize| {
         if done.is_multiple_of(50) || done == total {
             eprintln!("sluice eval: {done} of {total} answers");

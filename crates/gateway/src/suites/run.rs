@@ -77,7 +77,8 @@ pub struct RunOptions {
     pub targets: Vec<String>,
     /// Grades `judge` checks; without it they fail, saying a judge is needed.
     pub judge: Option<String>,
-    /// Compares every target's answers with this target's (pairwise, with the judge).
+    /// Compares every target's answers with this target's (pairwise, with the judge); one of
+    /// `targets`.
     pub reference: Option<String>,
     pub per_provider: usize,
     /// A target within this much of the best pass rate may be recommended for being cheaper.
@@ -106,15 +107,19 @@ pub async fn run(client: &Client, suite: &Suite, options: &RunOptions, progress:
         .buffer_unordered(options.per_provider.max(1) * limits.len())
         .collect()
         .await;
+    // Then the grading, once every answer (the reference's too) is in; all of the judge's calls
+    // go to one provider, so they keep to the same limit.
     let by_key: HashMap<(&str, &str), &Result<Reply, String>> = answers.iter().map(|(c, t, r)| ((c.as_str(), t.as_str()), r)).collect();
-    let mut results = Vec::new();
-    for target in &options.targets {
-        for case in &suite.cases {
+    let pairs = options.targets.iter().flat_map(|t| suite.cases.iter().map(move |c| (c, t)));
+    let results: Vec<CaseResult> = stream::iter(pairs)
+        .map(|(case, target)| {
             let reply = by_key[&(case.id.as_str(), target.as_str())];
-            let reference = options.reference.as_ref().filter(|r| *r != target).and_then(|r| by_key[&(case.id.as_str(), r.as_str())].as_ref().ok());
-            results.push(grade(client, options, case, target, reply, reference).await);
-        }
-    }
+            let reference = options.reference.as_ref().filter(|r| *r != target).and_then(|r| by_key.get(&(case.id.as_str(), r.as_str()))?.as_ref().ok());
+            grade(client, options, case, target, reply, reference)
+        })
+        .buffered(options.per_provider.max(1))
+        .collect()
+        .await;
     Report::new(&suite.name, results, &options.targets, suite.problems.clone(), options.margin)
 }
 
