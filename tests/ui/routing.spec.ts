@@ -124,7 +124,8 @@ test.describe.serial("Routing page", () => {
     const configPath = JSON.parse(await (await fetch(`${sluice.url}/api/info`, { headers: { Authorization: `Bearer ${sluice.token}` } })).text()).config_path;
     expect(readFileSync(configPath, "utf8")).toContain("# hand-written: keep me");
     await page.getByRole("link", { name: "Requests" }).click();
-    await page.getByLabel("Rule").selectOption("hard");
+    await expect(page.getByRole("heading", { name: "Requests" })).toBeVisible();
+    await page.getByRole("combobox", { name: "Rule", exact: true }).selectOption("hard");
     await expect(page.locator("table.requests tbody tr")).toHaveCount(1);
     await page.locator("table.requests tbody tr").first().click();
     const detail = page.getByRole("complementary", { name: "Request detail" });
