@@ -87,12 +87,12 @@ pub async fn run(args: EvalPromptsArgs) -> Result<bool> {
 
 fn print_table(report: &Report) {
     println!("suite {}", report.suite);
-    println!("{:<36} {:>9} {:>15} {:>7} {:>11} {:>9} {:>9}", "target", "pass", "95 % interval", "judge", "$/1k cases", "p50 ms", "p95 ms");
+    println!("{:<36} {:>9} {:>17} {:>7} {:>11} {:>9} {:>9}", "target", "pass", "95 % interval", "judge", "$/1k cases", "p50 ms", "p95 ms");
     for t in &report.totals {
         let judge = t.judge_mean.map_or("—".into(), |j| format!("{:.2}", j));
         let ms = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.0}"));
         println!(
-            "{:<36} {:>4}/{:<4} {:>6.0}–{:<3.0} % {:>7} {:>11.4} {:>9} {:>9}",
+            "{:<36} {:>4}/{:<4} {:>6.1}–{:<5.1} % {:>7} {:>11.4} {:>9} {:>9}",
             t.target, t.passed, t.cases, t.pass_rate_low * 100.0, t.pass_rate_high * 100.0, judge, t.usd_per_1000, ms(t.p50_ms), ms(t.p95_ms)
         );
     }
