@@ -9,6 +9,7 @@ import { Connect } from "./pages/Connect";
 import { Providers } from "./pages/Providers";
 import { Requests } from "./pages/Requests";
 import { Routing } from "./pages/Routing";
+import { Playground } from "./pages/Playground";
 import { BudgetBanner } from "./components/BudgetBanner";
 import { Settings } from "./pages/Settings";
 
@@ -17,6 +18,7 @@ const PAGES = {
   connect: { title: "Connect", Page: Connect },
   providers: { title: "Providers & keys", Page: Providers },
   routing: { title: "Routing", Page: Routing },
+  playground: { title: "Playground", Page: Playground },
   requests: { title: "Requests", Page: Requests },
   cache: { title: "Cache", Page: Cache },
   settings: { title: "Settings", Page: Settings },

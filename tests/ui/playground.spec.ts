@@ -1,0 +1,85 @@
+// The Playground in Chromium against `sluice serve`: a prompt with a variable on two mock
+// targets that stream at different speeds, both columns filling live; Stop mid-stream; a
+// missing variable's value refused; re-running one column. Photographed at 900×600 and larger
+// into screenshots/playground-*.png.
+
+import { expect, test, type Page } from "@playwright/test";
+import { join } from "node:path";
+import { MOCK_KEY, startSluice, type Running } from "./sluice";
+
+let sluice: Running;
+let page: Page;
+
+const shot = (name: string) => page.screenshot({ path: join(import.meta.dirname, "screenshots", `playground-${name}.png`), fullPage: true });
+const column = (target: string) => page.getByRole("region", { name: `Answer from ${target}` });
+
+async function addTarget(target: string) {
+  await page.getByLabel("Add target").fill(target);
+  await page.getByRole("button", { name: "Add target" }).click();
+}
+
+test.describe.serial("Playground", () => {
+  test.beforeAll(async ({ browser }) => {
+    sluice = await startSluice({
+      model: false,
+      env: { SLUICE_TEST_MOCK_KEY: MOCK_KEY },
+      config: (mock) => `\n[[providers]]\nid = "mock"\nbase_url = "${mock}/v1"\napi_key_env = "SLUICE_TEST_MOCK_KEY"\n`,
+    });
+    page = await browser.newPage();
+    await page.goto(sluice.url);
+    await page.getByLabel("Token").fill(sluice.token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Playground" }).click();
+    await expect(page.getByRole("heading", { name: "Playground" })).toBeVisible();
+  });
+
+  test.afterAll(async () => {
+    await page?.close();
+    await sluice?.stop();
+  });
+
+  test("runs a prompt with a variable on two targets, both streaming live", async () => {
+    await shot("empty");
+    await page.getByLabel("Message").fill("Tell me about {{topic}} in three short words please");
+    await addTarget("mock/delay-20-fast");
+    await addTarget("mock/delay-250-slow");
+    await page.getByRole("button", { name: "Run Ctrl+Enter" }).click();
+    await expect(page.getByRole("alert")).toContainText("Give {{topic}} a value.");
+    await page.getByLabel("Value of topic").fill("sluices");
+    await page.getByLabel("Message").press("Control+Enter");
+    await expect(column("mock/delay-20-fast")).toHaveAttribute("data-state", "done");
+    // The slow one is still streaming, with part of its answer shown.
+    await expect(column("mock/delay-250-slow")).toHaveAttribute("data-state", "streaming");
+    await expect(column("mock/delay-250-slow").getByTestId("answer")).toContainText("Echo:");
+    await column("mock/delay-250-slow").scrollIntoViewIfNeeded();
+    await shot("streaming");
+    await expect(column("mock/delay-20-fast").getByTestId("answer")).toHaveText("Echo: Tell me about sluices in three short words please");
+    await expect(column("mock/delay-250-slow")).toHaveAttribute("data-state", "done", { timeout: 15_000 });
+    await expect(column("mock/delay-20-fast")).toContainText("first token");
+    await expect(column("mock/delay-20-fast")).toContainText("answered by mock/delay-20-fast");
+    await column("mock/delay-20-fast").scrollIntoViewIfNeeded();
+    await shot("done");
+  });
+
+  test("stops every column mid-stream, and one column runs again", async () => {
+    await page.getByRole("button", { name: "Remove target mock/delay-20-fast" }).click();
+    await page.getByRole("button", { name: "Run Ctrl+Enter" }).click();
+    const slow = column("mock/delay-250-slow");
+    await expect(slow.getByTestId("answer")).toContainText("Echo:");
+    await page.getByRole("button", { name: "Stop" }).click();
+    await expect(slow).toHaveAttribute("data-state", "error");
+    await expect(slow.getByRole("alert")).toContainText("Stopped.");
+    const partial = await slow.getByTestId("answer").textContent();
+    expect(partial).not.toBe("Echo: Tell me about sluices in three short words please");
+    await slow.scrollIntoViewIfNeeded();
+    await shot("stopped");
+    await page.setViewportSize({ width: 900, height: 600 });
+    await shot("small");
+    await page.setViewportSize({ width: 1100, height: 720 });
+    await slow.getByRole("button", { name: "Run mock/delay-250-slow again" }).click();
+    await expect(slow).toHaveAttribute("data-state", "done", { timeout: 15_000 });
+    const logged = await (await fetch(`${sluice.url}/api/requests?limit=10`, { headers: { Authorization: `Bearer ${sluice.token}` } })).json();
+    expect(logged.requests.every((r: { tags: string | null }) => r.tags === "playground")).toBe(true);
+    expect(logged.requests.every((r: { cache: string }) => r.cache === "bypass")).toBe(true);
+  });
+});
