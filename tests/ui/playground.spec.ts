@@ -4,6 +4,7 @@
 // into screenshots/playground-*.png.
 
 import { expect, test, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { MOCK_KEY, startSluice, type Running } from "./sluice";
 
@@ -59,6 +60,14 @@ test.describe.serial("Playground", () => {
     await expect(column("mock/delay-20-fast")).toContainText("answered by mock/delay-20-fast");
     await column("mock/delay-20-fast").scrollIntoViewIfNeeded();
     await shot("done");
+    // The request as sent, as curl, runs from a shell with the token in SLUICE_TOKEN.
+    await column("mock/delay-20-fast").getByRole("button", { name: "As curl" }).click();
+    const curl = await column("mock/delay-20-fast").locator("pre").textContent();
+    expect(curl).not.toContain(sluice.token);
+    await shot("curl");
+    const out = execFileSync("bash", ["-c", curl!], { env: { ...process.env, SLUICE_TOKEN: sluice.token }, encoding: "utf8" });
+    expect(out).toContain("data: ");
+    expect(out).toContain("sluices");
   });
 
   test("stops every column mid-stream, and one column runs again", async () => {

@@ -76,3 +76,15 @@ print(llm.invoke("Hello").content)`,
     },
   ];
 }
+
+/**
+ * A request to Sluice as a curl command, streamed as the Playground sends it. The token is
+ * left as `$SLUICE_TOKEN`, so a copied command carries no secret.
+ */
+export function curlFor(origin: string, body: Record<string, unknown>, headers: Record<string, string>): string {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const lines = [`curl -sN ${origin}/v1/chat/completions`, `  -H "Authorization: Bearer $SLUICE_TOKEN"`, `  -H "Content-Type: application/json"`];
+  for (const [k, v] of Object.entries(headers)) lines.push(`  -H ${quote(`${k}: ${v}`)}`);
+  lines.push(`  -d ${quote(JSON.stringify({ ...body, stream: true }))}`);
+  return lines.join(" \\\n");
+}

@@ -9,3 +9,4 @@ describe("variables", () => {
     expect(missingValue(["name"], { name: "Ada" })).toBeNull();
   });
 });
+

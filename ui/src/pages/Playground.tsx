@@ -2,6 +2,7 @@ import { useRef, useState, type KeyboardEvent } from "react";
 import { useSession } from "../api/hooks";
 import { EMPTY, streamChat, type StreamUpdate } from "../api/stream";
 import { Switch } from "../components/Switch";
+import { curlFor } from "../lib/snippets";
 import { fill, missingValue, variablesIn } from "../lib/vars";
 import { Column } from "./playground/Column";
 import { TargetsPicker } from "./routing/TargetsPicker";
@@ -24,15 +25,20 @@ export function Playground() {
   const names = variablesIn(system, user);
   const busy = Object.values(answers).some((a) => !a.done);
 
-  const runOne = (target: string) => {
-    running.current[target]?.abort();
-    const controller = new AbortController();
-    running.current[target] = controller;
+  /** The request for one target, as it is sent to Sluice. */
+  const request = (target: string) => {
     const messages = [...(system.trim() ? [{ role: "system", content: fill(system, values) }] : []), { role: "user", content: fill(user, values) }];
     const body: Record<string, unknown> = { model: target, messages };
     if (temperature.trim()) body.temperature = Number(temperature);
     if (maxTokens.trim()) body.max_tokens = Number(maxTokens);
     const headers: Record<string, string> = { "x-sluice-tags": "playground", ...(cache ? {} : { "Cache-Control": "no-store" }) };
+    return { body, headers };
+  };
+  const runOne = (target: string) => {
+    running.current[target]?.abort();
+    const controller = new AbortController();
+    running.current[target] = controller;
+    const { body, headers } = request(target);
     setAnswers((a) => ({ ...a, [target]: { ...EMPTY } }));
     void streamChat(origin, token, body, headers, controller.signal, (u) => setAnswers((a) => ({ ...a, [target]: u })));
   };
@@ -100,7 +106,7 @@ export function Playground() {
       </section>
       <div className="columns">
         {targets.filter((t) => answers[t]).map((t) => (
-          <Column key={t} target={t} update={answers[t]} busy={busy} onRerun={() => runOne(t)} />
+          <Column key={t} target={t} update={answers[t]} busy={busy} onRerun={() => runOne(t)} curl={curlFor(origin || window.location.origin, request(t).body, request(t).headers)} />
         ))}
       </div>
     </>

@@ -1,10 +1,13 @@
+import { useState } from "react";
 import { useRequestDetail } from "../../api/hooks";
 import type { StreamUpdate } from "../../api/stream";
 import { CacheBadge } from "../../components/Badges";
+import { CodeBlock } from "../../components/CodeBlock";
 import { formatMs, formatUsd } from "../../lib/format";
 
 /** One target's answer as it streams in, with what it took. */
-export function Column({ target, update, onRerun, busy }: { target: string; update: StreamUpdate; onRerun: () => void; busy: boolean }) {
+export function Column({ target, update, onRerun, busy, curl }: { target: string; update: StreamUpdate; onRerun: () => void; busy: boolean; curl: string }) {
+  const [showCurl, setShowCurl] = useState(false);
   // The cost is known once the request is logged, which happens before the stream ends.
   const detail = useRequestDetail(update.done ? update.requestId : null);
   const running = !update.done && !update.error && (update.text !== "" || update.requestId !== null || busy);
@@ -23,6 +26,10 @@ export function Column({ target, update, onRerun, busy }: { target: string; upda
       </div>
       {update.error && <div className="error" role="alert">{update.error}</div>}
       <div className="answer" data-testid="answer">{update.text || (running ? "…" : "")}</div>
+      <button className="ghost small" onClick={() => setShowCurl(!showCurl)}>
+        {showCurl ? "Hide curl" : "As curl"}
+      </button>
+      {showCurl && <CodeBlock code={curl} />}
     </section>
   );
 }
