@@ -6,7 +6,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { MOCK_KEY, startSluice, type Running } from "./sluice";
+import { MOCK_KEY, mockProvider, openSignedIn, startSluice, type Running } from "./sluice";
 
 let sluice: Running;
 let page: Page;
@@ -24,14 +24,9 @@ test.describe.serial("Playground", () => {
     sluice = await startSluice({
       model: false,
       env: { SLUICE_TEST_MOCK_KEY: MOCK_KEY },
-      config: (mock) => `\n[[providers]]\nid = "mock"\nbase_url = "${mock}/v1"\napi_key_env = "SLUICE_TEST_MOCK_KEY"\n`,
+      config: mockProvider,
     });
-    page = await browser.newPage();
-    await page.goto(sluice.url);
-    await page.getByLabel("Token").fill(sluice.token);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("link", { name: "Playground" }).click();
-    await expect(page.getByRole("heading", { name: "Playground" })).toBeVisible();
+    page = await openSignedIn(browser, sluice, "Playground");
   });
 
   test.afterAll(async () => {

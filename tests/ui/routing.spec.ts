@@ -7,7 +7,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MOCK_KEY, startSluice, type Running } from "./sluice";
+import { MOCK_KEY, mockProvider, openSignedIn, startSluice, type Running } from "./sluice";
 
 let sluice: Running;
 let page: Page;
@@ -30,14 +30,9 @@ test.describe.serial("Routing page", () => {
   test.beforeAll(async ({ browser }) => {
     sluice = await startSluice({
       env: { SLUICE_TEST_MOCK_KEY: MOCK_KEY },
-      config: (mock) => `\n[[providers]]\nid = "mock"\nbase_url = "${mock}/v1"\napi_key_env = "SLUICE_TEST_MOCK_KEY"\n\n# hand-written: keep me\n[[routes]]\nmodel = "fast"\ntargets = ["mock/fast-model"]\n`,
+      config: (mock) => `${mockProvider(mock)}\n# hand-written: keep me\n[[routes]]\nmodel = "fast"\ntargets = ["mock/fast-model"]\n`,
     });
-    page = await browser.newPage();
-    await page.goto(sluice.url);
-    await page.getByLabel("Token").fill(sluice.token);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("link", { name: "Routing" }).click();
-    await expect(page.getByRole("heading", { name: "Routing" })).toBeVisible();
+    page = await openSignedIn(browser, sluice, "Routing");
   });
 
   test.afterAll(async () => {

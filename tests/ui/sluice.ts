@@ -3,6 +3,7 @@
 // D-Bus session with gnome-keyring). Binaries come from SLUICE_BIN / MOCK_UPSTREAM_BIN, as in
 // tests/e2e, else target/debug.
 
+import { expect, type Browser, type Page } from "@playwright/test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -71,4 +72,18 @@ export async function startSluice({ model = true, env = {}, config: extra }: { m
     rmSync(dir, { recursive: true, force: true });
   };
   return { url, token, dataDir, mockUrl, stop };
+}
+
+/** The mock as provider `mock` (its key from SLUICE_TEST_MOCK_KEY), for `config`. */
+export const mockProvider = (mockUrl: string) => `\n[[providers]]\nid = "mock"\nbase_url = "${mockUrl}/v1"\napi_key_env = "SLUICE_TEST_MOCK_KEY"\n`;
+
+/** A new page, signed in with the token, on the section whose link is `section`. */
+export async function openSignedIn(browser: Browser, sluice: Running, section: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(sluice.url);
+  await page.getByLabel("Token").fill(sluice.token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("link", { name: section }).click();
+  await expect(page.getByRole("heading", { name: section })).toBeVisible();
+  return page;
 }

@@ -47,7 +47,7 @@ pub fn run(args: EvalRouteArgs) -> Result<()> {
             "sluice eval route --save, fitted on {} (RouteLLM's recorded weak/strong answers: Mixtral-8x7B-Instruct vs GPT-4-1106, Apache-2.0)",
             args.data.iter().zip(&files).map(|(p, f)| format!("{} ({} prompts)", p.file_name().unwrap_or_default().to_string_lossy(), f.len())).collect::<Vec<_>>().join(", ")
         );
-        let fitted = fit(&all.into_iter().map(clone_example).collect::<Vec<_>>(), &provenance);
+        let fitted = fit(&all, &provenance);
         std::fs::write(out, serde_json::to_string(&fitted)? + "\n").with_context(|| format!("cannot write {}", out.display()))?;
         eprintln!("sluice eval: wrote {}", out.display());
     }
@@ -72,12 +72,7 @@ fn out_of_fold(files: &[Vec<Example>], i: usize, k: usize) -> Vec<f32> {
     let fold = |e: &Example| fnv(&e.text) as usize % k;
     let mut scores = vec![0.0; files[i].len()];
     for f in 0..k {
-        let train: Vec<Example> = files
-            .iter()
-            .enumerate()
-            .flat_map(|(j, file)| file.iter().filter(move |e| j != i || fold(e) != f))
-            .map(clone_example)
-            .collect();
+        let train: Vec<&Example> = files.iter().enumerate().flat_map(|(j, file)| file.iter().filter(move |e| j != i || fold(e) != f)).collect();
         let model = fit(&train, "fold");
         for (n, e) in files[i].iter().enumerate().filter(|(_, e)| fold(e) == f) {
             scores[n] = model.score(&e.text, &e.embedding);
@@ -91,10 +86,6 @@ fn out_of_fold(files: &[Vec<Example>], i: usize, k: usize) -> Vec<f32> {
 /// subject, so folds by position would hold out whole subjects).
 fn fnv(text: &str) -> u64 {
     text.bytes().fold(0xcbf29ce484222325, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
-}
-
-fn clone_example(e: &Example) -> Example {
-    Example { text: e.text.clone(), embedding: e.embedding.clone(), weak_correct: e.weak_correct, strong_correct: e.strong_correct }
 }
 
 /// Reads and embeds a file, on all cores; a prompt longer than the model reads is embedded

@@ -12,13 +12,12 @@ pub use budget::{BudgetState, Budgets, Cost, Scope, Spend};
 pub use fallback::{call_chat, Answer, Ask, Served};
 pub use health::{Health, TargetHealth};
 pub use intent::{Intent, Intents};
-pub use rules::{check_cache, check_targets, Rule, Rules, DEFAULT_RULE};
+pub use rules::{check_cache, check_targets, Rule, Rules, DEFAULT_RULE, ROUTE_PREFIX};
 
 use crate::cache::semantic::SemanticSettings;
 use crate::cache::CachePolicy;
 use crate::config::{Config, RouteCacheConfig, Then};
 use crate::pricing::PriceTable;
-use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -72,8 +71,6 @@ pub enum ResolveError {
 /// The routing policy built from one config.
 pub struct Routes {
     pub rules: Rules,
-    /// `[[routes]]` by model name, for calls rules do not govern (embeddings, token counts).
-    routes: HashMap<String, Then>,
     /// Enabled provider ids in config order.
     enabled: Vec<String>,
     /// Model-name prefixes and the enabled provider of their vendor's API that serves them
@@ -98,7 +95,6 @@ impl Routes {
         let (enabled, disabled): (Vec<_>, Vec<_>) = config.providers.iter().partition(|p| p.enabled);
         Routes {
             rules: Rules::compile(config).expect("a validated config compiles"),
-            routes: config.routes.iter().map(|r| (r.model.clone(), Then { targets: r.targets.clone(), cache: r.cache.clone(), timeout_secs: r.timeout_secs, ..Then::default() })).collect(),
             vendors: enabled.iter().filter_map(|p| Some((vendor_prefix(p.kind.or(crate::config::preset(&p.id).map(|x| x.kind))?)?, p.id.clone()))).collect(),
             enabled: enabled.into_iter().map(|p| p.id.clone()).collect(),
             disabled: disabled.into_iter().map(|p| p.id.clone()).collect(),
@@ -109,14 +105,14 @@ impl Routes {
     }
 
     pub fn route_names(&self) -> impl Iterator<Item = &str> {
-        self.routes.keys().map(String::as_str)
+        self.rules.iter().filter_map(|r| r.name.strip_prefix(ROUTE_PREFIX))
     }
 
     /// By model name alone — a `[[routes]]` entry, else as `route` resolves it — for calls rules
     /// do not govern (embeddings, token counts).
     pub fn resolve(&self, model: &str, prices: &PriceTable) -> Result<Route, ResolveError> {
-        let route = self.routes.get_key_value(model).map(|(m, then)| (format!("route:{m}"), then));
-        self.route(route.as_ref().map(|(name, then)| (name.as_str(), *then)), model, prices, &|_| None)
+        let route = self.rules.iter().find(|r| r.name.strip_prefix(ROUTE_PREFIX) == Some(model));
+        self.route(route.map(|r| (r.name.as_str(), &r.then)), model, prices, &|_| None)
     }
 
     /// The route a rule's action gives; without targets (or without a rule) the model name

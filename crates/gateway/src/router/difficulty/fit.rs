@@ -17,7 +17,7 @@ pub struct Example {
 /// trade the embedding's topic detail for the cues' general signal.
 pub const ALPHA: f32 = 30.0;
 
-pub fn fit(examples: &[Example], provenance: &str) -> DifficultyModel {
+pub fn fit(examples: &[&Example], provenance: &str) -> DifficultyModel {
     let cues: Vec<[f32; features::COUNT]> = examples.iter().map(|e| features::of(&e.text)).collect();
     let n = examples.len().max(1) as f32;
     let mean: Vec<f32> = (0..features::COUNT).map(|j| cues.iter().map(|c| c[j]).sum::<f32>() / n).collect();

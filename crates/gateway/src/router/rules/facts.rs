@@ -2,6 +2,7 @@
 
 use crate::wire::ClientApi;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// A value only the embedding gives (difficulty, intent): asked for when a rule reaches it.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,10 +26,11 @@ pub struct Facts<'a> {
     pub images: bool,
     pub json_schema: bool,
     pub stream: bool,
-    /// The last user message's text.
-    pub user_text: String,
+    /// The last user message's text, trimmed; borrowed from the request where it can be, so
+    /// a long prompt is not copied for every request.
+    pub user_text: Cow<'a, str>,
     /// The system and developer messages' text.
-    pub system_text: String,
+    pub system_text: Cow<'a, str>,
     pub difficulty: Signal<f32>,
     /// The best-matching `[[intents]]` class, if any is close enough.
     pub intent: Signal<Option<crate::router::Intent>>,
@@ -38,7 +40,7 @@ pub struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     /// `stream` comes from the edge: Gemini says it in the URL, not the body.
-    pub fn read(model: &'a str, api: ClientApi, body: &Map<String, Value>, stream: bool, user_agent: &'a str, tags: &'a str, budget_share: &'a (dyn Fn(&str) -> f64 + Sync)) -> Facts<'a> {
+    pub fn read(model: &'a str, api: ClientApi, body: &'a Map<String, Value>, stream: bool, user_agent: &'a str, tags: &'a str, budget_share: &'a (dyn Fn(&str) -> f64 + Sync)) -> Facts<'a> {
         let messages = body.get("messages").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         let role = |m: &Value| m.get("role").and_then(Value::as_str).unwrap_or("").to_owned();
         let mut chars = 0;
@@ -58,8 +60,13 @@ impl<'a> Facts<'a> {
                 _ => {}
             }
         }
-        let user_text = messages.iter().rev().find(|m| role(m) == "user").map(|m| text_of(m).trim().to_owned()).unwrap_or_default();
-        let system_text = messages.iter().filter(|m| matches!(role(m).as_str(), "system" | "developer")).map(text_of).collect::<Vec<_>>().join("\n");
+        let user_text = match messages.iter().rev().find(|m| role(m) == "user").map(text_of) {
+            Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim()),
+            Some(Cow::Owned(s)) => Cow::Owned(s.trim().to_owned()),
+            None => Cow::Borrowed(""),
+        };
+        let mut system: Vec<Cow<str>> = messages.iter().filter(|m| matches!(role(m).as_str(), "system" | "developer")).map(text_of).collect();
+        let system_text = if system.len() == 1 { system.pop().expect("one") } else { Cow::Owned(system.join("\n")) };
         let format = body.get("response_format").and_then(|f| f.get("type")).and_then(Value::as_str);
         Facts {
             model,
@@ -81,10 +88,10 @@ impl<'a> Facts<'a> {
 }
 
 /// A message's text parts, joined.
-fn text_of(m: &Value) -> String {
+fn text_of(m: &Value) -> Cow<'_, str> {
     match m.get("content") {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n"),
-        _ => String::new(),
+        Some(Value::String(s)) => Cow::Borrowed(s),
+        Some(Value::Array(parts)) => Cow::Owned(parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n")),
+        _ => Cow::Borrowed(""),
     }
 }

@@ -18,6 +18,9 @@ use condition::Names;
 /// The name a request no rule matched is logged under.
 pub const DEFAULT_RULE: &str = "default";
 
+/// What a `[[routes]]` entry's rule is named: `route:<model>`.
+pub const ROUTE_PREFIX: &str = "route:";
+
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub name: String,
@@ -59,7 +62,7 @@ impl Rules {
             if r.name.trim().is_empty() || r.name.len() > 100 {
                 return Err(bad(format!("{at}.name"), "give the rule a name of 1–100 characters"));
             }
-            if r.name == DEFAULT_RULE || r.name.starts_with("route:") || list.iter().any(|x| x.name == r.name) {
+            if r.name == DEFAULT_RULE || r.name.starts_with(ROUTE_PREFIX) || list.iter().any(|x| x.name == r.name) {
                 return Err(bad(format!("{at}.name"), format!("`{}` is taken (by another rule, or reserved: `{DEFAULT_RULE}`, `route:…`); rule names must be unique", r.name)));
             }
             let when = Condition::compile(&r.when, &format!("{at}.when"), &names)?;
@@ -83,7 +86,7 @@ impl Rules {
             }
             let when = Condition::compile(&crate::config::When { model: Some(globset::escape(&r.model)), ..Default::default() }, &format!("routes[{i}]"), &names)?;
             let then = Then { targets: r.targets.clone(), cache: r.cache.clone(), timeout_secs: r.timeout_secs, ..Default::default() };
-            list.push(Rule { name: format!("route:{}", r.model), when, then });
+            list.push(Rule { name: format!("{ROUTE_PREFIX}{}", r.model), when, then });
         }
         Ok(Rules { list })
     }

@@ -45,7 +45,7 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> &'h str {
 }
 
 /// What rules look at, from the request and the headers they read.
-fn read<'a>(model: &'a str, api: ClientApi, body: &Map<String, Value>, stream: bool, headers: &'a HeaderMap, share: &'a (dyn Fn(&str) -> f64 + Sync)) -> Facts<'a> {
+fn read<'a>(model: &'a str, api: ClientApi, body: &'a Map<String, Value>, stream: bool, headers: &'a HeaderMap, share: &'a (dyn Fn(&str) -> f64 + Sync)) -> Facts<'a> {
     Facts::read(model, api, body, stream, header(headers, "user-agent"), header(headers, "x-sluice-tags"), share)
 }
 
@@ -76,7 +76,7 @@ async fn signals(engine: &Engine, rt: &Runtime, facts: &mut Facts<'_>) -> Option
         Ok(found) => Signal::Known(found),
         Err(()) => Signal::Unavailable("the intent examples could not be embedded"),
     };
-    Some(Embedded { text: facts.user_text.clone(), vector, whole })
+    Some(Embedded { text: facts.user_text.to_string(), vector, whole })
 }
 
 /// Budgets that take a rule or a provider out of play, by name.
