@@ -133,6 +133,8 @@ pub struct Engine {
     reload_error: Mutex<Option<String>>,
     /// Upstream model lists, fetched at most every few minutes.
     pub model_lists: Mutex<HashMap<String, (std::time::Instant, Vec<String>)>>,
+    /// Prompt-suite runs going on in this process.
+    pub suite_runs: crate::suites::Runner,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +186,7 @@ impl Engine {
             client,
             reload_error: Mutex::new(None),
             model_lists: Mutex::new(HashMap::new()),
+            suite_runs: Default::default(),
         }))
     }
 
@@ -207,6 +210,16 @@ impl Engine {
         let fresh = Arc::new(crate::server::token::create(&self.data_dir)?);
         self.token.store(fresh.clone());
         Ok(fresh)
+    }
+
+    /// A client of this gateway's own API over loopback, for suite runs: they go through the
+    /// gateway like any client, so rules, prices, fallbacks and the log apply.
+    pub fn loopback_client(&self) -> Arc<crate::suites::Client> {
+        let mut addr = self.listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        Arc::new(crate::suites::Client::new(format!("http://{addr}"), self.token().to_string()))
     }
 
     /// The shared HTTP client (connection pools, timeouts, user agent).

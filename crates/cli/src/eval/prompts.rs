@@ -65,12 +65,17 @@ pub async fn run(args: EvalPromptsArgs) -> Result<bool> {
         targets.push(r.clone());
     }
     let run_options = RunOptions { targets, judge: args.judge, reference: args.reference, per_provider: args.per_provider, margin: args.margin };
-    let progress = |done: usize, total: usize| {
-        if done.is_multiple_of(50) || done == total {
-            eprintln!("sluice eval: {done} of {total} answers");
+    let total = suite.cases.len() * run_options.targets.len();
+    let answered = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |event: suites::Event| {
+        if let suites::Event::Answered { .. } = event {
+            let done = answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if done.is_multiple_of(50) || done == total {
+                eprintln!("sluice eval: {done} of {total} answers");
+            }
         }
     };
-    let report = suites::run(&client, &suite, &run_options, &progress).await;
+    let report = suites::run(&client, &suite, &run_options, suites::Prior::default(), &progress).await;
     let _ = stop.send(());
     server.await.context("the gateway task failed")??;
     if args.json {

@@ -104,6 +104,7 @@ impl Gateway {
     /// request log.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         self.engine.spawn_housekeeping();
+        self.engine.suite_runs.resume_all(self.engine.store.clone(), self.engine.loopback_client()).await?;
         let app = router(self.engine.clone());
         // Without TCP_NODELAY a streamed chunk written after the headers waits for the client's
         // delayed ACK (~40 ms on Linux) — a visible stall in time to first token.
@@ -112,6 +113,11 @@ impl Gateway {
                 tracing::debug!("cannot set TCP_NODELAY: {e}");
             }
         });
+        let runs = self.engine.suite_runs.clone();
+        let shutdown = async move {
+            shutdown.await;
+            runs.halt();
+        };
         axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown).await?;
         self.engine.store.cache_hits(self.engine.cache.take_hits()).await?;
         self.engine.store.flush().await?;
@@ -158,6 +164,15 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/api/budgets", get(admin::routing::budgets))
         .route("/api/models", get(models::priced))
         .route("/api/rules/stats", get(admin::routing::rule_stats))
+        .route("/api/suites", get(admin::suites::list).post(admin::suites::create))
+        .route("/api/suites/{id}", get(admin::suites::get).put(admin::suites::replace).delete(admin::suites::delete))
+        .route("/api/suites/{id}/export", get(admin::suites::export))
+        .route("/api/suites/{id}/cases", post(admin::suites::add_case))
+        .route("/api/suites/{id}/runs", post(admin::suites::start_run))
+        .route("/api/runs/{id}", get(admin::suites::run))
+        .route("/api/runs/{id}/cancel", post(admin::suites::cancel))
+        .route("/api/runs/{id}/resume", post(admin::suites::resume))
+        .route("/api/runs/{id}/rule", post(admin::suites::make_rule))
         .route("/api/cache", get(admin::cache::entries).delete(admin::cache::clear))
         .route("/api/cache/status", get(admin::cache::status))
         .route("/api/cache/model", post(admin::cache::fetch_model))

@@ -128,6 +128,17 @@ impl Store {
         }
     }
 
+    /// Runs `f` on the write connection between batches; `f` makes its own transaction.
+    pub async fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static) -> Result<T, StoreError> {
+        let (answer, answered) = oneshot::channel();
+        let work = move |conn: &mut Connection| {
+            let _ = answer.send(f(conn));
+        };
+        self.send(Op::Own(Box::new(work))).await?;
+        let result = answered.await.map_err(|_| StoreError::WriterGone)?;
+        result.map_err(|source| StoreError::Sqlite { path: self.path.clone(), source })
+    }
+
     async fn send(&self, op: Op) -> Result<(), StoreError> {
         self.tx.send((op, None)).await.map_err(|_| StoreError::WriterGone)
     }

@@ -88,6 +88,41 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE requests ADD COLUMN rule TEXT NOT NULL DEFAULT 'default';
     ALTER TABLE requests ADD COLUMN difficulty REAL;
     ALTER TABLE requests ADD COLUMN tags TEXT;",
+    // 5: prompt suites and their runs. A case is stored as its spec (JSON, as in a suite
+    // file). A run keeps what it ran (the specs, targets, judge, prices at the start) so it
+    // reads the same after the suite changes, and one row per answer and per grade as they
+    // come in, so a run interrupted by a restart resumes where it was. `totals`: each target's
+    // totals once the run is done, for the suite's history.
+    "CREATE TABLE suites (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_ms INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL
+    );
+    CREATE TABLE suite_cases (
+        suite_id INTEGER NOT NULL REFERENCES suites(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        spec TEXT NOT NULL,
+        PRIMARY KEY (suite_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE suite_runs (
+        id INTEGER PRIMARY KEY,
+        suite_id INTEGER NOT NULL REFERENCES suites(id) ON DELETE CASCADE,
+        started_ms INTEGER NOT NULL,
+        finished_ms INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('running', 'done', 'cancelled')),
+        plan TEXT NOT NULL,
+        totals TEXT
+    );
+    CREATE INDEX suite_runs_suite ON suite_runs(suite_id, started_ms);
+    CREATE TABLE suite_answers (
+        run_id INTEGER NOT NULL REFERENCES suite_runs(id) ON DELETE CASCADE,
+        case_id TEXT NOT NULL,
+        target TEXT NOT NULL,
+        reply TEXT NOT NULL,
+        result TEXT,
+        PRIMARY KEY (run_id, case_id, target)
+    ) WITHOUT ROWID;",
 ];
 
 /// Makes sqlite-vec available to every connection opened after this (the schema needs it).

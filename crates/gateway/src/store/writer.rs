@@ -130,6 +130,10 @@ pub(super) enum Op {
     Purge { now_ms: i64, requests_before_ms: Option<i64> },
     /// Writes nothing; its acknowledgement means everything before it is committed.
     Barrier,
+    /// Work that makes its own transaction and answers for itself (prompt suites). It runs
+    /// between batches, so its failure (a name already taken) never fails a batch of log
+    /// records.
+    Own(Box<dyn FnOnce(&mut Connection) + Send>),
 }
 
 pub(super) type Ack = oneshot::Sender<Result<(), rusqlite::Error>>;
@@ -139,10 +143,19 @@ pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: Pat
     std::thread::Builder::new()
         .name("sluice-db-writer".into())
         .spawn(move || {
-            while let Some(first) = rx.blocking_recv() {
+            let mut next = None;
+            while let Some(first) = next.take().or_else(|| rx.blocking_recv()) {
+                if let (Op::Own(work), _) = first {
+                    work(&mut conn);
+                    continue;
+                }
                 let mut batch = vec![first];
                 while batch.len() < BATCH {
                     match rx.try_recv() {
+                        Ok(msg @ (Op::Own(_), _)) => {
+                            next = Some(msg);
+                            break;
+                        }
                         Ok(msg) => batch.push(msg),
                         Err(_) => break,
                     }
@@ -282,7 +295,7 @@ fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::R
                 tx.prepare_cached("DELETE FROM requests WHERE ts < ?1")?.execute(params![before])?;
             }
         }
-        Op::Barrier | Op::Close(_) => {}
+        Op::Barrier | Op::Close(_) | Op::Own(_) => {}
     }
     Ok(())
 }

@@ -20,11 +20,21 @@ pub enum CheckSpec {
     MaxLatencyMs(u64),
     MaxCostUsd(f64),
     /// Graded by the judge model: passes at `min_score` (0–1, default 0.7) or above.
-    Judge { rubric: String, #[serde(default = "default_min_score")] min_score: f64 },
+    Judge {
+        rubric: String,
+        #[serde(default = "default_min_score", skip_serializing_if = "is_default_min_score")]
+        min_score: f64,
+    },
 }
 
+const DEFAULT_MIN_SCORE: f64 = 0.7;
+
 fn default_min_score() -> f64 {
-    0.7
+    DEFAULT_MIN_SCORE
+}
+
+fn is_default_min_score(score: &f64) -> bool {
+    *score == DEFAULT_MIN_SCORE
 }
 
 /// A check ready to run.
@@ -40,11 +50,11 @@ pub enum Check {
 }
 
 /// What one check made of one answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckOutcome {
     pub check: String,
     pub passed: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
 

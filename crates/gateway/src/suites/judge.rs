@@ -7,7 +7,7 @@
 //! suite does not pay twice for the same question and answer.
 
 use super::run::{Client, JUDGE_TAG};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 const GRADER: &str = "You grade answers strictly against a rubric. Reply with JSON only: {\"score\": an integer 0-10, \"reason\": \"one short sentence\"}.";
@@ -22,7 +22,7 @@ pub struct Grade {
 }
 
 /// The target's answer against the reference's, after both orders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Preference {
     Target,

@@ -3,25 +3,25 @@
 use super::case::Problem;
 use super::judge::Preference;
 use super::checks::CheckOutcome;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseResult {
     pub case: String,
     pub target: String,
     pub passed: bool,
     pub checks: Vec<CheckOutcome>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub latency_ms: Option<f64>,
     pub cost_usd: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub judge_score: Option<f64>,
     /// What the judge's calls for this answer cost (shown apart from the answer's).
     pub judge_usd: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versus_reference: Option<Preference>,
 }
 
@@ -31,7 +31,7 @@ impl CaseResult {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TargetTotals {
     pub target: String,
     /// Cases run, the suite's unreadable lines counted as failed.
@@ -47,7 +47,7 @@ pub struct TargetTotals {
     pub p50_ms: Option<f64>,
     pub p95_ms: Option<f64>,
     /// Wins, losses and ties against the reference target, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versus_reference: Option<[usize; 3]>,
 }
 
@@ -102,6 +102,29 @@ fn totals(target: &str, rows: Vec<&CaseResult>, unreadable: usize) -> TargetTota
     }
 }
 
+/// A target whose pass rate fell since its previous finished run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fall {
+    pub target: String,
+    pub run: i64,
+    pub previous_run: i64,
+    pub pass_rate: f64,
+    pub previous_pass_rate: f64,
+}
+
+/// For each target of the latest finished run, a fall from that target's previous finished
+/// run. `runs` oldest first: (run id, its totals).
+pub fn falls(runs: &[(i64, &[TargetTotals])]) -> Vec<Fall> {
+    let Some(((run, latest), earlier)) = runs.split_last() else { return Vec::new() };
+    latest
+        .iter()
+        .filter_map(|now| {
+            let (previous_run, before) = earlier.iter().rev().find_map(|(id, totals)| Some((*id, totals.iter().find(|t| t.target == now.target)?)))?;
+            (now.pass_rate < before.pass_rate - 1e-9).then(|| Fall { target: now.target.clone(), run: *run, previous_run, pass_rate: now.pass_rate, previous_pass_rate: before.pass_rate })
+        })
+        .collect()
+}
+
 /// The cheapest target whose pass rate is within `margin` of the best one's.
 fn recommend(totals: &[TargetTotals], margin: f64) -> Option<Recommendation> {
     let best = totals.iter().map(|t| t.pass_rate).fold(f64::NAN, f64::max);
@@ -149,5 +172,14 @@ mod tests {
         assert_eq!(recommend(&totals, 0.0).unwrap().target, "big");
         assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0], 0.5), Some(2.0));
         assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn a_fall_is_against_the_targets_own_previous_run() {
+        let t = |name: &str, rate: f64| TargetTotals { target: name.into(), cases: 10, passed: 0, pass_rate: rate, pass_rate_low: 0.0, pass_rate_high: 1.0, judge_mean: None, usd_per_1000: 0.0, judge_usd: 0.0, p50_ms: None, p95_ms: None, versus_reference: None };
+        let (first, second, third) = ([t("a", 0.9), t("b", 0.5)], [t("a", 0.95)], [t("a", 0.8), t("b", 0.6), t("c", 0.1)]);
+        let found = falls(&[(1, &first), (2, &second), (3, &third)]);
+        assert_eq!(found, [Fall { target: "a".into(), run: 3, previous_run: 2, pass_rate: 0.8, previous_pass_rate: 0.95 }], "b rose since run 1; c is new");
+        assert!(falls(&[]).is_empty());
     }
 }

@@ -8,6 +8,7 @@ use super::checks::{Answer, Check, CheckOutcome};
 use super::judge::{self, Grade};
 use super::report::{CaseResult, Report};
 use futures::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,10 +29,14 @@ pub struct Client {
     token: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Reply {
     pub text: String,
     pub latency_ms: f64,
     pub cost_usd: f64,
+    /// The model that answered, as the provider names it (its version, for the run's record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 impl Client {
@@ -68,11 +73,13 @@ impl Client {
                 return Err(format!("{status}: {message}"));
             }
             let text = v.pointer("/choices/0/message/content").and_then(Value::as_str).unwrap_or("").to_owned();
-            return Ok(Reply { text, latency_ms, cost_usd: cost });
+            let model = v.get("model").and_then(Value::as_str).map(str::to_owned);
+            return Ok(Reply { text, latency_ms, cost_usd: cost, model });
         }
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunOptions {
     pub targets: Vec<String>,
     /// Grades `judge` checks; without it they fail, saying a judge is needed.
@@ -85,42 +92,72 @@ pub struct RunOptions {
     pub margin: f64,
 }
 
-/// Everything the suite asks, at once within the limits; results in case order per target.
-pub async fn run(client: &Client, suite: &Suite, options: &RunOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Report {
+/// What a run already has, from before a restart.
+#[derive(Default)]
+pub struct Prior {
+    pub replies: HashMap<(String, String), Result<Reply, String>>,
+    pub results: HashMap<(String, String), CaseResult>,
+}
+
+/// Told as each answer and each grade comes in (to show progress and to store them).
+pub enum Event<'a> {
+    Answered { case: &'a str, target: &'a str, reply: &'a Result<Reply, String> },
+    Graded(&'a CaseResult),
+}
+
+/// Everything the suite asks that `prior` does not have, at once within the limits; results
+/// in case order per target.
+pub async fn run(client: &Client, suite: &Suite, options: &RunOptions, prior: Prior, on: &(dyn Fn(Event) + Sync)) -> Report {
     let limits: HashMap<String, Arc<Semaphore>> = options.targets.iter().map(|t| (provider_of(t), Arc::new(Semaphore::new(options.per_provider.max(1))))).collect();
-    let jobs: Vec<(&Case, &String)> = options.targets.iter().flat_map(|t| suite.cases.iter().map(move |c| (c, t))).collect();
-    let total = jobs.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let answers: Vec<(String, String, Result<Reply, String>)> = stream::iter(jobs)
-        .map(|(case, target)| {
-            let limit = limits[&provider_of(target)].clone();
-            let done = &done;
-            async move {
-                let reply = {
-                    let _slot = limit.acquire().await.expect("the semaphore is never closed");
-                    client.chat(target, &case.messages, &case.params, SUITE_TAG, false).await
-                };
-                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
-                (case.id.clone(), target.clone(), reply)
-            }
-        })
-        .buffer_unordered(options.per_provider.max(1) * limits.len())
-        .collect()
-        .await;
+    // The futures are made by named functions, not closures over the stream: a closure
+    // returning a borrowing future makes the whole run lose `Send` (rust-lang/rust#102211).
+    let answering: Vec<_> = options
+        .targets
+        .iter()
+        .flat_map(|t| suite.cases.iter().map(move |c| (c, t)))
+        .filter(|(c, t)| !prior.replies.contains_key(&key(c, t)))
+        .map(|(case, target)| answer(client, limits[&provider_of(target)].clone(), case, target, on))
+        .collect();
+    let fresh: Vec<_> = stream::iter(answering).buffer_unordered(options.per_provider.max(1) * limits.len()).collect().await;
+    let Prior { mut replies, results: mut graded } = prior;
+    replies.extend(fresh);
     // Then the grading, once every answer (the reference's too) is in; all of the judge's calls
     // go to one provider, so they keep to the same limit.
-    let by_key: HashMap<(&str, &str), &Result<Reply, String>> = answers.iter().map(|(c, t, r)| ((c.as_str(), t.as_str()), r)).collect();
-    let pairs = options.targets.iter().flat_map(|t| suite.cases.iter().map(move |c| (c, t)));
-    let results: Vec<CaseResult> = stream::iter(pairs)
+    let grading: Vec<_> = options
+        .targets
+        .iter()
+        .flat_map(|t| suite.cases.iter().map(move |c| (c, t)))
         .map(|(case, target)| {
-            let reply = by_key[&(case.id.as_str(), target.as_str())];
-            let reference = options.reference.as_ref().filter(|r| *r != target).and_then(|r| by_key.get(&(case.id.as_str(), r.as_str()))?.as_ref().ok());
-            grade(client, options, case, target, reply, reference)
+            let reference = options.reference.as_ref().filter(|r| *r != target).and_then(|r| replies.get(&key(case, r))?.as_ref().ok());
+            grade_once(client, options, case, target, &replies[&key(case, target)], reference, graded.remove(&key(case, target)), on)
         })
-        .buffered(options.per_provider.max(1))
-        .collect()
-        .await;
+        .collect();
+    let results: Vec<CaseResult> = stream::iter(grading).buffered(options.per_provider.max(1)).collect().await;
     Report::new(&suite.name, results, &options.targets, suite.problems.clone(), options.margin)
+}
+
+fn key(case: &Case, target: &str) -> (String, String) {
+    (case.id.clone(), target.to_owned())
+}
+
+async fn answer(client: &Client, limit: Arc<Semaphore>, case: &Case, target: &str, on: &(dyn Fn(Event) + Sync)) -> ((String, String), Result<Reply, String>) {
+    let reply = {
+        let _slot = limit.acquire().await.expect("the semaphore is never closed");
+        client.chat(target, &case.messages, &case.params, SUITE_TAG, false).await
+    };
+    on(Event::Answered { case: &case.id, target, reply: &reply });
+    (key(case, target), reply)
+}
+
+/// The grade an earlier run left, else a fresh one.
+#[allow(clippy::too_many_arguments)]
+async fn grade_once(client: &Client, options: &RunOptions, case: &Case, target: &str, reply: &Result<Reply, String>, reference: Option<&Reply>, done: Option<CaseResult>, on: &(dyn Fn(Event) + Sync)) -> CaseResult {
+    if let Some(done) = done {
+        return done;
+    }
+    let result = grade(client, options, case, target, reply, reference).await;
+    on(Event::Graded(&result));
+    result
 }
 
 async fn grade(client: &Client, options: &RunOptions, case: &Case, target: &str, reply: &Result<Reply, String>, reference: Option<&Reply>) -> CaseResult {

@@ -36,6 +36,11 @@ pub enum ClientApi {
 impl ClientApi {
     pub const ALL: [ClientApi; 4] = [ClientApi::OpenaiChat, ClientApi::OpenaiResponses, ClientApi::AnthropicMessages, ClientApi::Gemini];
 
+    /// By the name `as_str` gives.
+    pub fn parse(name: &str) -> Option<ClientApi> {
+        ClientApi::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ClientApi::OpenaiChat => "openai-chat",
@@ -82,6 +87,17 @@ pub struct Internal {
     pub body: serde_json::Map<String, serde_json::Value>,
     /// Field paths only an upstream of the client's own API can honour.
     pub untranslatable: Vec<String>,
+}
+
+/// A request in `api`'s own shape, in the internal form (`model` names the model for Gemini,
+/// whose requests carry it in the URL).
+pub fn to_internal(api: ClientApi, request: &serde_json::Map<String, serde_json::Value>, model: &str) -> Result<serde_json::Map<String, serde_json::Value>, FieldError> {
+    match api {
+        ClientApi::OpenaiChat => Ok(request.clone()),
+        ClientApi::AnthropicMessages => anthropic::request::to_internal(request).map(|i| i.body),
+        ClientApi::OpenaiResponses => responses::request::to_internal(request).map(|i| i.body),
+        ClientApi::Gemini => gemini::request::to_internal(request, model).map(|i| i.body),
+    }
 }
 
 /// Appends `items` to the last turn when it has `role` (APIs that want roles to alternate),

@@ -5,6 +5,7 @@ pub mod keys;
 pub mod providers;
 pub mod routing;
 pub mod settings;
+pub mod suites;
 
 use super::body::read_body;
 use super::error::ApiError;

@@ -47,17 +47,9 @@ pub async fn explain(State(engine): State<Arc<Engine>>, headers: HeaderMap, body
     let de = &mut serde_json::Deserializer::from_slice(&bytes);
     let ask: ExplainBody = serde_path_to_error::deserialize(de).map_err(|e| ApiError::invalid_param(e.path().to_string(), format!("{}: {}", e.path(), e.inner())))?;
     let api_name = ask.api.as_deref().unwrap_or("openai-chat");
-    let api = ClientApi::ALL
-        .into_iter()
-        .find(|a| a.as_str() == api_name)
-        .ok_or_else(|| ApiError::invalid_param("api", format!("`{api_name}` is not a client API; use one of {}", ClientApi::ALL.map(ClientApi::as_str).join(", "))))?;
+    let api = ClientApi::parse(api_name).ok_or_else(|| ApiError::invalid_param("api", format!("`{api_name}` is not a client API; use one of {}", ClientApi::ALL.map(ClientApi::as_str).join(", "))))?;
     let model = ask.model.clone().or_else(|| ask.request.get("model").and_then(Value::as_str).map(str::to_owned)).ok_or_else(|| ApiError::invalid_param("request.model", "the request needs a model (for Gemini, give `model` beside `request`)"))?;
-    let internal = match api {
-        ClientApi::OpenaiChat => Ok(ask.request.clone()),
-        ClientApi::AnthropicMessages => wire::anthropic::request::to_internal(&ask.request).map(|i| i.body),
-        ClientApi::OpenaiResponses => wire::responses::request::to_internal(&ask.request).map(|i| i.body),
-        ClientApi::Gemini => wire::gemini::request::to_internal(&ask.request, &model).map(|i| i.body),
-    }
+    let internal = wire::to_internal(api, &ask.request, &model)
     .map_err(|e| ApiError::invalid_param(format!("request.{}", e.path), e.message))?;
     let mut facts_headers = HeaderMap::new();
     for (name, value) in &ask.headers {
