@@ -61,7 +61,7 @@ impl Runner {
 
     /// Resumes every run a restart interrupted.
     pub async fn resume_all(&self, store: Arc<Store>, client: Arc<Client>) -> Result<(), StoreError> {
-        for id in store.read(|c| store::unfinished(c)).await? {
+        for id in store.read(store::unfinished).await? {
             tracing::info!(run = id, "resuming a suite run a restart interrupted");
             self.start(store.clone(), client.clone(), id);
         }

@@ -204,7 +204,7 @@ fn run_summary(conn: &Connection, id: i64) -> rusqlite::Result<Option<RunSummary
 /// A suite's runs, oldest first.
 pub fn runs(conn: &Connection, suite_id: i64) -> rusqlite::Result<Vec<RunSummary>> {
     let ids: Vec<i64> = conn.prepare_cached("SELECT id FROM suite_runs WHERE suite_id = ?1 ORDER BY started_ms, id")?.query_map([suite_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids.into_iter().filter_map(|id| run_summary(conn, id).transpose()).collect::<Result<_, _>>()?)
+    ids.into_iter().filter_map(|id| run_summary(conn, id).transpose()).collect()
 }
 
 pub fn run(conn: &Connection, id: i64) -> rusqlite::Result<Option<RunRecord>> {
