@@ -10,6 +10,7 @@ import { Providers } from "./pages/Providers";
 import { Requests } from "./pages/Requests";
 import { Routing } from "./pages/Routing";
 import { Playground } from "./pages/Playground";
+import { Suites } from "./pages/Suites";
 import { BudgetBanner } from "./components/BudgetBanner";
 import { Settings } from "./pages/Settings";
 
@@ -19,6 +20,7 @@ const PAGES = {
   providers: { title: "Providers & keys", Page: Providers },
   routing: { title: "Routing", Page: Routing },
   playground: { title: "Playground", Page: Playground },
+  suites: { title: "Suites", Page: Suites },
   requests: { title: "Requests", Page: Requests },
   cache: { title: "Cache", Page: Cache },
   settings: { title: "Settings", Page: Settings },

@@ -4,7 +4,7 @@
 import { createContext, useContext } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Client } from "./client";
-import type { BudgetState, CacheEntry, CacheStatus, Config, ConfigResponse, Explanation, Info, KeyInfo, ModelPrice, ProviderTest, RequestDetail, RequestFilter, RequestRow, Rule, RuleStats, Usage } from "./types";
+import type { BudgetState, CaseSpec, CacheEntry, CacheStatus, Config, ConfigResponse, Explanation, Info, KeyInfo, ModelPrice, ProviderTest, RequestDetail, RequestFilter, RequestRow, Rule, RuleStats, RunDetail, RunOptions, SuiteDetail, SuiteProblem, SuiteSummary, Usage } from "./types";
 import { rangeStart, tzOffsetMinutes, type Range } from "../lib/series";
 
 export interface Session {
@@ -196,4 +196,65 @@ export interface ExplainAsk {
 /** "Why this route" for a request, on the rules being edited (unsaved). */
 export function useExplain() {
   return useChange((client, ask: ExplainAsk) => client<Explanation>("/api/route/explain", { method: "POST", body: ask }), []);
+}
+
+export function useSuites() {
+  const { client } = useSession();
+  return useQuery({ queryKey: ["suites"], queryFn: () => client<{ suites: SuiteSummary[] }>("/api/suites").then((r) => r.suites), refetchInterval: LIVE_MS });
+}
+
+export function useSuite(id: number | null) {
+  const { client } = useSession();
+  return useQuery({ queryKey: ["suite", id], queryFn: () => client<SuiteDetail>(`/api/suites/${id}`), enabled: id !== null, refetchInterval: LIVE_MS });
+}
+
+/** A run, followed closely while it runs. */
+export function useRun(id: number | null) {
+  const { client } = useSession();
+  return useQuery({
+    queryKey: ["run", id],
+    queryFn: () => client<RunDetail>(`/api/runs/${id}`),
+    enabled: id !== null,
+    refetchInterval: (query) => (query.state.data?.state === "running" ? 400 : false),
+  });
+}
+
+const SUITE_VIEWS = [["suites"], ["suite"]];
+
+export type NewSuite = { name: string; cases?: CaseSpec[] } | { name: string; text: string; format: "jsonl" | "yaml" };
+
+export function useCreateSuite() {
+  return useChange((client, body: NewSuite) => client<{ id: number; cases: number; problems: SuiteProblem[] }>("/api/suites", { method: "POST", body }), SUITE_VIEWS);
+}
+
+export function useSaveSuite() {
+  return useChange((client, { id, name, cases }: { id: number; name: string; cases: CaseSpec[] }) => client(`/api/suites/${id}`, { method: "PUT", body: { name, cases } }), SUITE_VIEWS);
+}
+
+export function useDeleteSuite() {
+  return useChange((client, id: number) => client(`/api/suites/${id}`, { method: "DELETE" }), SUITE_VIEWS);
+}
+
+/** Appends a case made from a logged request, or given (the Playground's). */
+export function useAddCase() {
+  return useChange(
+    (client, { suite, ...body }: { suite: number; from_request?: string; case?: CaseSpec }) => client<{ case: CaseSpec }>(`/api/suites/${suite}/cases`, { method: "POST", body }),
+    SUITE_VIEWS,
+  );
+}
+
+export function useStartRun() {
+  return useChange(
+    (client, { suite, ...options }: { suite: number } & Partial<RunOptions>) => client<{ id: number }>(`/api/suites/${suite}/runs`, { method: "POST", body: options }),
+    SUITE_VIEWS,
+  );
+}
+
+/** Cancel or resume a run. */
+export function useRunAction() {
+  return useChange((client, { run, action }: { run: number; action: "cancel" | "resume" }) => client(`/api/runs/${run}/${action}`, { method: "POST" }), [...SUITE_VIEWS, ["run"]]);
+}
+
+export function useMakeRule() {
+  return useChange((client, run: number) => client<{ rule: string }>(`/api/runs/${run}/rule`, { method: "POST" }), [["config"]]);
 }

@@ -275,3 +275,127 @@ export interface RequestFilter {
   model?: string;
   rule?: string;
 }
+
+/** A check as a suite file writes it: `{"contains": "Paris"}`, `{"judge": {...}}`, … */
+export type CheckSpec =
+  | { equals: string }
+  | { contains: string }
+  | { regex: string }
+  | { valid_json: boolean }
+  | { json_schema: unknown }
+  | { max_latency_ms: number }
+  | { max_cost_usd: number }
+  | { judge: { rubric: string; min_score?: number } };
+
+export interface ChatTurn {
+  role: "user" | "assistant";
+  content: string;
+}
+
+export interface CaseSpec {
+  id?: string;
+  system?: string;
+  prompt?: string;
+  messages?: ChatTurn[];
+  vars?: Record<string, unknown>;
+  params?: Record<string, unknown>;
+  checks?: CheckSpec[];
+}
+
+export interface SuiteProblem {
+  line: number;
+  case: string;
+  field: string;
+  message: string;
+}
+
+export interface TargetTotals {
+  target: string;
+  cases: number;
+  passed: number;
+  pass_rate: number;
+  pass_rate_low: number;
+  pass_rate_high: number;
+  judge_mean: number | null;
+  usd_per_1000: number;
+  judge_usd: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  /** Wins, losses and ties against the reference. */
+  versus_reference?: [number, number, number];
+}
+
+export interface RunSummary {
+  id: number;
+  suite_id: number;
+  started_ms: number;
+  finished_ms: number | null;
+  state: "running" | "done" | "cancelled";
+  totals: TargetTotals[] | null;
+}
+
+export interface SuiteSummary {
+  id: number;
+  name: string;
+  cases: number;
+  updated_ms: number;
+  last_run: RunSummary | null;
+}
+
+export interface Fall {
+  target: string;
+  run: number;
+  previous_run: number;
+  pass_rate: number;
+  previous_pass_rate: number;
+}
+
+export interface SuiteDetail {
+  id: number;
+  name: string;
+  cases: CaseSpec[];
+  problems: SuiteProblem[];
+  runs: RunSummary[];
+  falls: Fall[];
+}
+
+export interface CaseResult {
+  case: string;
+  target: string;
+  passed: boolean;
+  checks: { check: string; passed: boolean; detail?: string }[];
+  answer?: string;
+  error?: string;
+  latency_ms: number | null;
+  cost_usd: number;
+  judge_score?: number;
+  judge_usd: number;
+  versus_reference?: "target" | "reference" | "tie";
+}
+
+export interface RunOptions {
+  targets: string[];
+  judge: string | null;
+  reference: string | null;
+  per_provider: number;
+  margin: number;
+}
+
+export interface RunDetail {
+  id: number;
+  suite_id: number;
+  suite: string;
+  state: RunSummary["state"];
+  started_ms: number;
+  finished_ms: number | null;
+  options: RunOptions;
+  prices: Record<string, [number, number] | null>;
+  models: Record<string, string>;
+  progress: { answered: number; graded: number; total: number };
+  report: {
+    totals: TargetTotals[];
+    recommendation: { target: string; reason: string } | null;
+    problems: SuiteProblem[];
+    results: CaseResult[];
+  };
+}

@@ -77,14 +77,54 @@ print(llm.invoke("Hello").content)`,
   ];
 }
 
+/** A JSON value as a Python literal (True, False, None; JSON strings are Python strings). */
+function python(value: unknown, indent = ""): string {
+  if (value === null || value === undefined) return "None";
+  if (value === true) return "True";
+  if (value === false) return "False";
+  if (typeof value !== "object") return JSON.stringify(value);
+  const inner = indent + "    ";
+  const items = Array.isArray(value) ? value.map((v) => python(v, inner)) : Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${python(v, inner)}`);
+  if (items.length === 0) return Array.isArray(value) ? "[]" : "{}";
+  const [open, close] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
+  return `${open}\n${items.map((i) => inner + i).join(",\n")},\n${indent}${close}`;
+}
+
+export type RequestFormat = "curl" | "python" | "js";
+
 /**
- * A request to Sluice as a curl command, streamed as the Playground sends it. The token is
- * left as `$SLUICE_TOKEN`, so a copied command carries no secret.
+ * A request to Sluice as the Playground sends it (streamed), as a curl command or a Python or
+ * JavaScript program with the OpenAI SDK. The token is read from `$SLUICE_TOKEN`, so copied
+ * code carries no secret.
  */
-export function curlFor(origin: string, body: Record<string, unknown>, headers: Record<string, string>): string {
+export function requestAs(format: RequestFormat, origin: string, body: Record<string, unknown>, headers: Record<string, string>): string {
+  const streamed = { ...body, stream: true };
+  if (format === "python") {
+    const args = Object.entries(streamed).map(([k, v]) => `    ${k}=${python(v, "    ")},`);
+    return `import os
+from openai import OpenAI
+
+client = OpenAI(base_url="${origin}/v1", api_key=os.environ["SLUICE_TOKEN"])
+stream = client.chat.completions.create(
+${args.join("\n")}
+    extra_headers=${python(headers, "    ")},
+)
+for chunk in stream:
+    if chunk.choices:
+        print(chunk.choices[0].delta.content or "", end="", flush=True)
+print()`;
+  }
+  if (format === "js") {
+    return `import OpenAI from "openai";
+
+const client = new OpenAI({ baseURL: "${origin}/v1", apiKey: process.env.SLUICE_TOKEN });
+const stream = await client.chat.completions.create(${JSON.stringify(streamed, null, 2)}, { headers: ${JSON.stringify(headers)} });
+for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? "");
+console.log();`;
+  }
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const lines = [`curl -sN ${origin}/v1/chat/completions`, `  -H "Authorization: Bearer $SLUICE_TOKEN"`, `  -H "Content-Type: application/json"`];
   for (const [k, v] of Object.entries(headers)) lines.push(`  -H ${quote(`${k}: ${v}`)}`);
-  lines.push(`  -d ${quote(JSON.stringify({ ...body, stream: true }))}`);
+  lines.push(`  -d ${quote(JSON.stringify(streamed))}`);
   return lines.join(" \\\n");
 }

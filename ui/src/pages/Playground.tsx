@@ -1,10 +1,13 @@
 import { useRef, useState, type KeyboardEvent } from "react";
 import { useSession } from "../api/hooks";
 import { EMPTY, streamChat, type StreamUpdate } from "../api/stream";
-import { Switch } from "../components/Switch";
-import { curlFor } from "../lib/snippets";
-import { fill, missingValue, variablesIn } from "../lib/vars";
+import { AddToSuite } from "../components/AddToSuite";
+import { caseFrom, EMPTY_DRAFT, problemOf, requestFor, variablesOf, type Draft } from "../lib/playground";
+import { requestAs } from "../lib/snippets";
 import { Column } from "./playground/Column";
+import { Conversation } from "./playground/Conversation";
+import { Diff } from "./playground/Diff";
+import { Params } from "./playground/Params";
 import { TargetsPicker } from "./routing/TargetsPicker";
 
 const MAX_TARGETS = 6;
@@ -12,39 +15,26 @@ const MAX_TARGETS = 6;
 /** One prompt on up to six targets at once, each streaming into its own column. */
 export function Playground() {
   const { origin, token } = useSession();
-  const [system, setSystem] = useState("");
-  const [user, setUser] = useState("");
-  const [values, setValues] = useState<Record<string, string>>({});
-  const [temperature, setTemperature] = useState("");
-  const [maxTokens, setMaxTokens] = useState("");
+  const [draft, setDraft] = useState<Draft>(EMPTY_DRAFT);
   const [targets, setTargets] = useState<string[]>([]);
-  const [cache, setCache] = useState(false);
   const [answers, setAnswers] = useState<Record<string, StreamUpdate>>({});
   const [problem, setProblem] = useState<string | null>(null);
   const running = useRef<Record<string, AbortController>>({});
-  const names = variablesIn(system, user);
+  const change = (c: Partial<Draft>) => setDraft((d) => ({ ...d, ...c }));
+  const names = variablesOf(draft);
   const busy = Object.values(answers).some((a) => !a.done);
+  const shownOrigin = origin || window.location.origin;
 
-  /** The request for one target, as it is sent to Sluice. */
-  const request = (target: string) => {
-    const messages = [...(system.trim() ? [{ role: "system", content: fill(system, values) }] : []), { role: "user", content: fill(user, values) }];
-    const body: Record<string, unknown> = { model: target, messages };
-    if (temperature.trim()) body.temperature = Number(temperature);
-    if (maxTokens.trim()) body.max_tokens = Number(maxTokens);
-    const headers: Record<string, string> = { "x-sluice-tags": "playground", ...(cache ? {} : { "Cache-Control": "no-store" }) };
-    return { body, headers };
-  };
   const runOne = (target: string) => {
     running.current[target]?.abort();
     const controller = new AbortController();
     running.current[target] = controller;
-    const { body, headers } = request(target);
+    const { body, headers } = requestFor(draft, target);
     setAnswers((a) => ({ ...a, [target]: { ...EMPTY } }));
     void streamChat(origin, token, body, headers, controller.signal, (u) => setAnswers((a) => ({ ...a, [target]: u })));
   };
   const run = () => {
-    const missing = missingValue(names, values);
-    const issue = !user.trim() ? "Write a message to send." : targets.length === 0 ? "Add at least one target." : missing ? `Give {{${missing}}} a value.` : null;
+    const issue = problemOf(draft, targets);
     setProblem(issue);
     if (!issue) targets.forEach(runOne);
   };
@@ -55,39 +45,28 @@ export function Playground() {
       run();
     }
   };
+  const shown = targets.filter((t) => answers[t]);
+  const texts = Object.fromEntries(shown.filter((t) => answers[t].text).map((t) => [t, answers[t].text]));
 
   return (
     <>
       <section className="card" aria-label="Prompt">
         <label className="field">
           <span>System prompt</span>
-          <textarea aria-label="System prompt" rows={2} value={system} onChange={(e) => setSystem(e.target.value)} onKeyDown={onKey} />
+          <textarea aria-label="System prompt" rows={2} value={draft.system} onChange={(e) => change({ system: e.target.value })} onKeyDown={onKey} />
         </label>
-        <label className="field">
-          <span>Message</span>
-          <textarea aria-label="Message" rows={4} value={user} placeholder="Write {{variables}} to fill in below" onChange={(e) => setUser(e.target.value)} onKeyDown={onKey} />
-        </label>
+        <Conversation turns={draft.turns} onChange={(turns) => change({ turns })} onKey={onKey} />
         {names.length > 0 && (
           <div className="inline-form">
             {names.map((n) => (
               <label className="field" key={n}>
                 <span>{`{{${n}}}`}</span>
-                <input aria-label={`Value of ${n}`} value={values[n] ?? ""} onChange={(e) => setValues({ ...values, [n]: e.target.value })} onKeyDown={onKey} />
+                <input aria-label={`Value of ${n}`} value={draft.values[n] ?? ""} onChange={(e) => change({ values: { ...draft.values, [n]: e.target.value } })} onKeyDown={onKey} />
               </label>
             ))}
           </div>
         )}
-        <div className="inline-form">
-          <label className="field">
-            <span>Temperature</span>
-            <input aria-label="Temperature" type="number" step="0.1" value={temperature} onChange={(e) => setTemperature(e.target.value)} />
-          </label>
-          <label className="field">
-            <span>Max tokens</span>
-            <input aria-label="Max tokens" type="number" value={maxTokens} onChange={(e) => setMaxTokens(e.target.value)} />
-          </label>
-          <Switch label="Use the cache" hint="Off: every run asks the model" checked={cache} onChange={setCache} />
-        </div>
+        <Params draft={draft} onChange={change} />
         <span className="muted small">Targets (up to {MAX_TARGETS})</span>
         <TargetsPicker targets={targets} onChange={(t) => setTargets(t.slice(0, MAX_TARGETS))} />
         <div className="row">
@@ -103,12 +82,17 @@ export function Playground() {
             </span>
           )}
         </div>
+        <details>
+          <summary className="muted small">Save as a suite case</summary>
+          <AddToSuite from={{ case: caseFrom(draft) }} />
+        </details>
       </section>
       <div className="columns">
-        {targets.filter((t) => answers[t]).map((t) => (
-          <Column key={t} target={t} update={answers[t]} busy={busy} onRerun={() => runOne(t)} curl={curlFor(origin || window.location.origin, request(t).body, request(t).headers)} />
+        {shown.map((t) => (
+          <Column key={t} target={t} update={answers[t]} busy={busy} onRerun={() => runOne(t)} code={(f) => requestAs(f, shownOrigin, requestFor(draft, t).body, requestFor(draft, t).headers)} />
         ))}
       </div>
+      {Object.keys(texts).length >= 2 && <Diff answers={texts} />}
     </>
   );
 }

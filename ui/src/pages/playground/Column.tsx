@@ -4,10 +4,13 @@ import type { StreamUpdate } from "../../api/stream";
 import { CacheBadge } from "../../components/Badges";
 import { CodeBlock } from "../../components/CodeBlock";
 import { formatMs, formatUsd } from "../../lib/format";
+import type { RequestFormat } from "../../lib/snippets";
+
+const FORMATS: Record<RequestFormat, string> = { curl: "curl", python: "Python", js: "JS" };
 
 /** One target's answer as it streams in, with what it took. */
-export function Column({ target, update, onRerun, busy, curl }: { target: string; update: StreamUpdate; onRerun: () => void; busy: boolean; curl: string }) {
-  const [showCurl, setShowCurl] = useState(false);
+export function Column({ target, update, onRerun, busy, code }: { target: string; update: StreamUpdate; onRerun: () => void; busy: boolean; code: (f: RequestFormat) => string }) {
+  const [shown, setShown] = useState<RequestFormat | null>(null);
   // The cost is known once the request is logged, which happens before the stream ends.
   const detail = useRequestDetail(update.done ? update.requestId : null);
   const running = !update.done && !update.error && (update.text !== "" || update.requestId !== null || busy);
@@ -26,10 +29,15 @@ export function Column({ target, update, onRerun, busy, curl }: { target: string
       </div>
       {update.error && <div className="error" role="alert">{update.error}</div>}
       <div className="answer" data-testid="answer">{update.text || (running ? "…" : "")}</div>
-      <button className="ghost small" onClick={() => setShowCurl(!showCurl)}>
-        {showCurl ? "Hide curl" : "As curl"}
-      </button>
-      {showCurl && <CodeBlock code={curl} />}
+      <div className="row tight">
+        <span className="muted small">Copy as</span>
+        {(Object.keys(FORMATS) as RequestFormat[]).map((f) => (
+          <button key={f} className={`ghost small${shown === f ? " active" : ""}`} aria-pressed={shown === f} onClick={() => setShown(shown === f ? null : f)}>
+            {FORMATS[f]}
+          </button>
+        ))}
+      </div>
+      {shown && <CodeBlock code={code(shown)} />}
     </section>
   );
 }

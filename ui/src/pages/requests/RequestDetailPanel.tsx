@@ -1,4 +1,5 @@
 import { useInvalidateEntry, useRequestDetail } from "../../api/hooks";
+import { AddToSuite } from "../../components/AddToSuite";
 import { CacheBadge, StatusBadge } from "../../components/Badges";
 import { ErrorBox } from "../../components/ErrorBox";
 import { formatClientApi, formatMs, formatTimestamp, formatTokens, formatUsd } from "../../lib/format";
@@ -103,6 +104,12 @@ export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () =>
             <>
               <Body title="Request" text={d.request_body} />
               <Body title="Response" text={d.response_body} />
+              {d.request_body && (
+                <>
+                  <h3>Test it again</h3>
+                  <AddToSuite from={{ request: d.id }} />
+                </>
+              )}
             </>
           ) : (
             <p className="muted small">Not kept. Turn on “Keep request and response bodies” in Settings to see them for new requests.</p>
