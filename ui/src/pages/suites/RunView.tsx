@@ -60,6 +60,7 @@ export function RunView({ id }: { id: number }) {
 function Totals({ run }: { run: RunDetail }) {
   const reference = run.options.reference;
   return (
+    <div className="grid-scroll">
     <table className="table totals">
       <thead>
         <tr>
@@ -96,6 +97,7 @@ function Totals({ run }: { run: RunDetail }) {
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
