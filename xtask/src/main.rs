@@ -18,9 +18,10 @@ fn main() -> Result<()> {
         Some(test::IN_SESSION) => test::in_session(&root),
         Some("bench") => bench::run(&root, &args[1..]),
         Some(bench::APP_IN_SESSION) => bench::app::in_session(&root),
+        Some(bench::suites::IN_SESSION) => bench::suites::in_session(&root),
         Some("deb") => deb(&root),
         _ => {
-            eprintln!("usage: cargo xtask run [sluice serve args…] | test | bench [gateway|app] | deb");
+            eprintln!("usage: cargo xtask run [sluice serve args…] | test | bench [gateway|app|semantic|suites] | deb");
             std::process::exit(2);
         }
     }

@@ -1,8 +1,9 @@
-//! `cargo xtask bench [gateway|app|semantic]`: the numbers docs/ records. All by default.
+//! `cargo xtask bench [gateway|app|semantic|suites]`: the numbers docs/ records. All by default.
 
 pub mod app;
 mod gateway;
 mod semantic;
+pub mod suites;
 
 use anyhow::{bail, Result};
 use std::path::Path;
@@ -14,11 +15,13 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         None => {
             gateway::run(root)?;
             semantic::run(root)?;
+            suites::run(root)?;
             app::run(root)
         }
+        Some("suites") => suites::run(root),
         Some("gateway") => gateway::run(root),
         Some("app") => app::run(root),
         Some("semantic") => semantic::run(root),
-        Some(other) => bail!("unknown benchmark `{other}`: use gateway, app or semantic"),
+        Some(other) => bail!("unknown benchmark `{other}`: use gateway, app, semantic or suites"),
     }
 }
