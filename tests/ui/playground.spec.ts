@@ -28,7 +28,7 @@ test.describe.serial("Playground", () => {
     sluice = await startSluice({
       model: false,
       env: { SLUICE_TEST_MOCK_KEY: MOCK_KEY },
-      config: mockProvider,
+      config: (url) => `${mockProvider(url)}\n[[routes]]\nmodel = "quick"\ntargets = ["mock/delay-20-fast"]\n`,
     });
     page = await openSignedIn(browser, sluice, "Playground");
   });
@@ -144,5 +144,14 @@ test.describe.serial("Playground", () => {
     const suites = await (await fetch(`${sluice.url}/api/suites`, { headers: { Authorization: `Bearer ${sluice.token}` } })).json();
     const suite = await (await fetch(`${sluice.url}/api/suites/${suites.suites[0].id}`, { headers: { Authorization: `Bearer ${sluice.token}` } })).json();
     expect(suite.cases).toEqual([{ id: "case-1", prompt: "Tell me about {{topic}} in three short words please", vars: { topic: "sluices" } }]);
+  });
+
+  test("offers routes by name as targets", async () => {
+    await expect(page.locator("#target-models option[value='quick']")).toHaveText("route");
+    await addTarget("quick");
+    await expect(page.locator("ol.targets li").filter({ hasText: "quick" })).toContainText("route");
+    await page.getByRole("button", { name: "Run Ctrl+Enter" }).click();
+    await expect(column("quick")).toHaveAttribute("data-state", "done", { timeout: 15_000 });
+    await expect(column("quick")).toContainText("answered by mock/delay-20-fast");
   });
 });

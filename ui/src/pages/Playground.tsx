@@ -68,7 +68,7 @@ export function Playground() {
         )}
         <Params draft={draft} onChange={change} />
         <span className="muted small">Targets (up to {MAX_TARGETS})</span>
-        <TargetsPicker targets={targets} onChange={(t) => setTargets(t.slice(0, MAX_TARGETS))} />
+        <TargetsPicker routes targets={targets} onChange={(t) => setTargets(t.slice(0, MAX_TARGETS))} />
         <div className="row">
           <button className="primary" onClick={run} disabled={busy}>
             Run <span className="muted small">Ctrl+Enter</span>

@@ -1,12 +1,15 @@
 import { useState } from "react";
-import { useModelPrices } from "../../api/hooks";
+import { useConfig, useModelPrices } from "../../api/hooks";
 import type { ModelPrice } from "../../api/types";
 
 const price = (m: ModelPrice | undefined) => (m && m.input !== null ? `$${m.input} / $${m.output} per 1M tokens` : "price unknown");
 
-/** Ordered targets: picked from the providers' models (with prices) or typed, tried in order. */
-export function TargetsPicker({ targets, onChange }: { targets: string[]; onChange: (t: string[]) => void }) {
+/** Ordered targets: picked from the providers' models (with prices) or typed, tried in order;
+ * `routes` also offers the config's `[[routes]]` by name (a request may name one; a rule may not). */
+export function TargetsPicker({ targets, onChange, routes = false }: { targets: string[]; onChange: (t: string[]) => void; routes?: boolean }) {
   const models = useModelPrices();
+  const config = useConfig();
+  const routeNames = routes ? (config.data?.config.routes ?? []).map((r) => r.model) : [];
   const [adding, setAdding] = useState("");
   const known = models.data ?? [];
   const add = () => {
@@ -18,7 +21,7 @@ export function TargetsPicker({ targets, onChange }: { targets: string[]; onChan
       <ol className="targets">
         {targets.map((t, i) => (
           <li key={t}>
-            <code>{t}</code> <span className="muted small">{price(known.find((m) => m.target === t))}</span>
+            <code>{t}</code> <span className="muted small">{routeNames.includes(t) ? "route" : price(known.find((m) => m.target === t))}</span>
             <button type="button" className="ghost" aria-label={`Remove target ${t}`} onClick={() => onChange(targets.filter((x) => x !== t))}>
               ✕
             </button>
@@ -36,6 +39,11 @@ export function TargetsPicker({ targets, onChange }: { targets: string[]; onChan
           {known.map((m) => (
             <option key={m.target} value={m.target}>
               {price(m)}
+            </option>
+          ))}
+          {routeNames.map((r) => (
+            <option key={`route:${r}`} value={r}>
+              route
             </option>
           ))}
         </datalist>

@@ -22,7 +22,7 @@ export function RunForm({ suite, ready, onStarted }: { suite: number; ready: boo
     <section className="card" aria-label="Run the suite">
       <h3>Run</h3>
       <span className="muted small">Targets</span>
-      <TargetsPicker targets={targets} onChange={setTargets} />
+      <TargetsPicker routes targets={targets} onChange={setTargets} />
       <div className="inline-form">
         <label className="field">
           <span>Judge model</span>
