@@ -3,6 +3,7 @@
 //! through [`Gateway`].
 
 pub mod cache;
+pub mod compress;
 pub mod config;
 mod engine;
 pub mod embed;

@@ -4,10 +4,12 @@
 //! entry) its key comes from. Validation errors name the field (`routes[1].targets[0]`) and say
 //! what to write instead, because a person reads them after a hand edit.
 
+mod compress;
 mod file;
 mod presets;
 mod rules;
 
+pub use compress::CompressConfig;
 pub use file::{edit_in_place, load_file, write_atomic, ConfigWatcher, LoadError, WATCH_INTERVAL};
 pub use presets::{preset, Preset, PRESETS};
 pub use rules::{BudgetConfig, BudgetUse, IntentConfig, OnExceed, Period, Range, RuleConfig, TextMatch, TextScope, Then, TimeWindow, When};
@@ -28,6 +30,7 @@ pub struct Config {
     pub budgets: Vec<BudgetConfig>,
     pub prices: Vec<PriceConfig>,
     pub cache: CacheConfig,
+    pub compress: CompressConfig,
     pub router: RouterConfig,
     pub log: LogConfig,
 }
@@ -363,6 +366,7 @@ impl Config {
                 _ => return Err(bad("cache.embedder", format!("`{e}` must be \"provider/model\" with a configured provider, e.g. \"ollama/nomic-embed-text\""))),
             }
         }
+        self.compress.check("compress")?;
         if !THRESHOLDS.contains(&self.cache.threshold) {
             return Err(bad("cache.threshold", format!("{} is outside {THRESHOLD_HINT}", self.cache.threshold)));
         }

@@ -135,6 +135,9 @@ pub struct Then {
     pub temperature: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<RouteCacheConfig>,
+    /// Compression for the requests this rule decides, instead of `[compress]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compress: Option<super::CompressConfig>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
     /// Refuse the request with this message (to the client, in its API's error shape).

@@ -5,7 +5,7 @@
 
 mod tokens;
 
-pub use tokens::estimate_usage;
+pub use tokens::{count as count_tokens, estimate_usage};
 
 use crate::config::PriceConfig;
 use crate::wire::Usage;

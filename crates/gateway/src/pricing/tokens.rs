@@ -15,7 +15,8 @@ fn bpe() -> &'static CoreBPE {
     BPE.get_or_init(|| tiktoken_rs::o200k_base().expect("bundled o200k_base vocabulary loads"))
 }
 
-fn count(text: &str) -> u64 {
+/// Tokens in `text` (o200k_base). Loads the vocabulary on first use (~100 ms).
+pub fn count(text: &str) -> u64 {
     bpe().encode_with_special_tokens(text).len() as u64
 }
 

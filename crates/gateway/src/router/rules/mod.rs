@@ -145,6 +145,9 @@ fn check_then(t: &Then, at: &str, providers: &[&str]) -> Result<(), FieldError> 
         return Err(bad(format!("{at}.timeout_secs"), "must be at least 1"));
     }
     check_cache(t.cache.as_ref(), &format!("{at}.cache"))?;
+    if let Some(c) = &t.compress {
+        c.check(&format!("{at}.compress"))?;
+    }
     if t.tags.iter().any(|x| x.trim().is_empty() || x.contains(',')) {
         return Err(bad(format!("{at}.tags"), "tags must be non-empty and contain no commas"));
     }

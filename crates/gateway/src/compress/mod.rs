@@ -1,0 +1,212 @@
+//! Sending fewer input tokens without losing what the answer needs (`[compress]`, or a rule's
+//! `then.compress`), after the cache missed and before the call goes out:
+//!
+//! - **retrieval**: a long system prompt keeps only the chunks the latest user message needs,
+//!   in their order, within the budget (`retrieve`). Chunks are prepared once per distinct
+//!   prompt (by content hash) and their embeddings computed in the background: until they are
+//!   in, ranking is lexical (BM25) alone, so no request waits for a few hundred embeddings.
+//! - **pruning**: earlier turns the latest message does not need are dropped (`prune`).
+//!
+//! Either applies only when it is cheaper than the request unchanged, counting the provider's
+//! prompt cache (`price`), and never fails a request: whatever goes wrong, the request goes out
+//! as it came and the log says why. Requests offering tools (agents) are left alone unless
+//! `with_tools` is on. A compressed request is translated from the internal form for every
+//! target (no native passthrough): compressing changes the request by design.
+
+mod chunk;
+mod price;
+pub mod prune;
+pub mod retrieve;
+
+pub use chunk::{KEEP_CLOSE, KEEP_OPEN};
+pub use price::{decide, PrefixMemory, Verdict};
+pub use retrieve::{Document, Selection, Weights, WEIGHTS};
+
+use crate::config::CompressConfig;
+use crate::embed::Embedder;
+use crate::pricing::Price;
+use lru::LruCache;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Distinct long prompts kept prepared.
+const DOCUMENTS: usize = 64;
+
+/// Chunks listed as kept or dropped in the log, each cut to `SNIPPET` characters.
+const LISTED: usize = 40;
+const SNIPPET: usize = 100;
+
+/// What compression did to a request, for `x-sluice-compressed`, the log and the UI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Compressed {
+    /// Input tokens of what was compressed, before and after.
+    pub before: u32,
+    pub after: u32,
+    /// "retrieval", "pruning".
+    pub levers: Vec<String>,
+    /// The beginnings of the parts kept and dropped (at most 40 of each).
+    pub kept: Vec<String>,
+    pub dropped: Vec<String>,
+    /// The input cost unchanged and compressed, when the target has a price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usd: Option<(f64, f64)>,
+}
+
+/// A prompt prepared for retrieval, and its chunks' embeddings once computed.
+struct Prepared {
+    doc: Document,
+    vectors: OnceLock<Vec<Vec<f32>>>,
+    embedding: AtomicBool,
+}
+
+pub struct Compressor {
+    documents: Mutex<LruCache<[u8; 32], Arc<Prepared>>>,
+    pub prefixes: PrefixMemory,
+}
+
+impl Default for Compressor {
+    fn default() -> Self {
+        Compressor { documents: Mutex::new(LruCache::new(NonZeroUsize::new(DOCUMENTS).expect("nonzero"))), prefixes: PrefixMemory::default() }
+    }
+}
+
+/// What the pipeline knows that compression needs.
+pub struct Context<'a> {
+    pub price: Option<&'a Price>,
+    pub embedder: Option<Arc<dyn Embedder>>,
+    /// The latest user message's embedding, when the pipeline already made it.
+    pub question_vector: Option<(&'a str, &'a [f32])>,
+    pub now_ms: i64,
+}
+
+/// Why compression, switched on, left a request as it was.
+pub type Untouched = String;
+
+impl Compressor {
+    /// Compresses `body` (the internal form) under `policy`. `Ok(None)`: nothing to do (too
+    /// short, no system prompt); `Err`: left alone on purpose, saying why.
+    pub async fn apply(&self, policy: &CompressConfig, body: &mut Map<String, Value>, cx: &Context<'_>) -> Result<Option<Compressed>, Untouched> {
+        if body.get("tools").and_then(Value::as_array).is_some_and(|t| !t.is_empty()) && !policy.with_tools {
+            return Ok(None);
+        }
+        let Some(original) = body.get("messages").and_then(Value::as_array) else { return Ok(None) };
+        let Some(question) = original.iter().rev().find(|m| m["role"] == "user").map(prune::text_of) else { return Ok(None) };
+        let mut messages = original.clone();
+        let mut tokens: Vec<u32> = messages.iter().map(|m| count(&prune::text_of(m))).collect();
+        let before: u32 = tokens.iter().sum();
+        let head_before = head_key(&messages);
+        let mut done = Compressed { before, after: before, levers: Vec::new(), kept: Vec::new(), dropped: Vec::new(), usd: None };
+        if policy.retrieval {
+            if let Some((prepared, selection)) = self.retrieval(policy, &messages, &question, cx).await {
+                done.levers.push("retrieval".into());
+                let pieces: Vec<&str> = prepared.doc.pieces().collect();
+                let kept: std::collections::HashSet<usize> = selection.kept.iter().copied().collect();
+                done.kept.extend(selection.kept.iter().take(LISTED).map(|&i| clip(pieces[i])));
+                done.dropped.extend((0..pieces.len()).filter(|i| !kept.contains(i)).take(LISTED).map(|i| clip(pieces[i])));
+                tokens[0] = count(&selection.text);
+                messages[0]["content"] = json!(selection.text);
+            }
+        }
+        // What the provider may still have cached of the compressed form: its own head when
+        // retrieval changed the system prompt, else the unchanged head up to the first dropped turn.
+        let mut cached_after = match head_key(&messages) {
+            Some(k) if Some(k) != head_before => self.prefixes.cached(&k, cx.now_ms),
+            _ => head_before.map_or(0, |k| self.prefixes.cached(&k, cx.now_ms)),
+        };
+        if policy.pruning && tokens.iter().sum::<u32>() >= policy.min_tokens {
+            if let Some(p) = prune::prune(&messages, policy.recent_messages, |t| policy.budget(t)) {
+                done.levers.push("pruning".into());
+                done.dropped.extend(p.dropped.iter().take(LISTED).map(|&i| clip(&prune::text_of(&messages[i]))));
+                let first_dropped = p.dropped.first().copied().unwrap_or(tokens.len());
+                cached_after = cached_after.min(tokens[..first_dropped].iter().map(|&t| u64::from(t)).sum());
+                tokens = tokens.iter().enumerate().filter(|(i, _)| !p.dropped.contains(i)).map(|(_, &t)| t).collect();
+                messages = p.messages;
+            }
+        }
+        if done.levers.is_empty() {
+            return Ok(None);
+        }
+        done.after = tokens.iter().sum();
+        let cached_before = head_before.map_or(0, |k| self.prefixes.cached(&k, cx.now_ms));
+        let verdict = price::decide(cx.price, done.before.into(), done.after.into(), cached_before, cached_after);
+        done.usd = cx.price.map(|_| (verdict.unchanged_usd, verdict.compressed_usd));
+        if !verdict.compress {
+            return Err(format!(
+                "left uncompressed: with {cached_before} tokens cached at the provider it costs ${:.6} as it is, ${:.6} compressed",
+                verdict.unchanged_usd, verdict.compressed_usd
+            ));
+        }
+        body.insert("messages".into(), Value::Array(messages));
+        Ok(Some(done))
+    }
+
+    /// The system prompt's selection for the question, when it is long enough to compress.
+    async fn retrieval(&self, policy: &CompressConfig, messages: &[Value], question: &str, cx: &Context<'_>) -> Option<(Arc<Prepared>, Selection)> {
+        let first = messages.first().filter(|m| matches!(m["role"].as_str(), Some("system" | "developer")))?;
+        let text = prune::text_of(first);
+        let key: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+        let known = self.documents.lock().expect("documents lock").get(&key).cloned();
+        let prepared = match known {
+            Some(p) => p,
+            None => {
+                let prepared = Arc::new(tokio::task::spawn_blocking(move || Prepared { doc: Document::new(text), vectors: OnceLock::new(), embedding: AtomicBool::new(false) }).await.ok()?);
+                self.documents.lock().expect("documents lock").put(key, prepared.clone());
+                prepared
+            }
+        };
+        if prepared.doc.total_tokens < policy.min_tokens {
+            return None;
+        }
+        let meaning = self.meaning(&prepared, question, cx).await;
+        let scores = prepared.doc.scores(question, meaning.as_deref(), WEIGHTS);
+        let selection = prepared.doc.select(&scores, policy.budget(prepared.doc.total_tokens));
+        (selection.kept.len() < prepared.doc.chunks.len()).then_some((prepared, selection))
+    }
+
+    /// Each chunk's cosine similarity with the question, once the chunks are embedded; the
+    /// first sight of a prompt starts embedding its chunks in the background.
+    async fn meaning(&self, prepared: &Arc<Prepared>, question: &str, cx: &Context<'_>) -> Option<Vec<f32>> {
+        let embedder = cx.embedder.clone()?;
+        let Some(vectors) = prepared.vectors.get() else {
+            if !prepared.embedding.swap(true, Ordering::AcqRel) {
+                let prepared = prepared.clone();
+                tokio::task::spawn_blocking(move || match prepared.doc.pieces().map(|p| embedder.embed_head(p).map(|(v, _)| v)).collect::<Result<Vec<_>, _>>() {
+                    Ok(v) => drop(prepared.vectors.set(v)),
+                    Err(e) => tracing::warn!("cannot embed a system prompt's chunks; retrieval stays lexical for it: {e}"),
+                });
+            }
+            return None;
+        };
+        let q = match cx.question_vector.filter(|(text, _)| *text == question) {
+            Some((_, v)) => v.to_vec(),
+            None => {
+                let question = question.to_owned();
+                tokio::task::spawn_blocking(move || embedder.embed_head(&question).map(|(v, _)| v)).await.ok()?.ok()?
+            }
+        };
+        Some(vectors.iter().map(|v| crate::embed::cosine(v, &q)).collect())
+    }
+}
+
+/// Names a conversation by its first message when that is a system prompt: what the provider
+/// caches of one turn is (at least) that head, and the next turn starts with it again.
+pub fn head_key(messages: &[Value]) -> Option<[u8; 32]> {
+    let first = messages.first().filter(|m| matches!(m["role"].as_str(), Some("system" | "developer")))?;
+    Some(Sha256::digest(prune::text_of(first).as_bytes()).into())
+}
+
+fn count(text: &str) -> u32 {
+    crate::pricing::count_tokens(text) as u32
+}
+
+fn clip(text: &str) -> String {
+    let mut out: String = text.chars().take(SNIPPET).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}

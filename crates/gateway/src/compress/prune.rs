@@ -1,0 +1,149 @@
+//! Pruning a conversation: the system prompt, pinned messages and the latest messages always
+//! stay; earlier turns stay by relevance to the latest user message (BM25) while they fit the
+//! budget; everything kept stays in its order. A tool call and its results are one unit, so a
+//! result never loses its call. A message holding `<sluice:pin>` is pinned (the marker is not
+//! sent).
+
+use bm25::{EmbedderBuilder, Language, Scorer};
+use serde_json::{json, Value};
+
+pub const PIN: &str = "<sluice:pin>";
+
+/// A run of messages kept or dropped together.
+struct Unit {
+    range: std::ops::Range<usize>,
+    tokens: u32,
+    fixed: bool,
+}
+
+#[derive(Debug, PartialEq)]
+pub struct Pruned {
+    pub messages: Vec<Value>,
+    pub before: u32,
+    pub after: u32,
+    /// Indices of the messages dropped.
+    pub dropped: Vec<usize>,
+}
+
+/// The text of a message (its text parts, tool calls' arguments).
+pub fn text_of(m: &Value) -> String {
+    let mut out = String::new();
+    match &m["content"] {
+        Value::String(s) => out.push_str(s),
+        Value::Array(parts) => parts.iter().filter_map(|p| p["text"].as_str()).for_each(|t| {
+            out.push_str(t);
+            out.push('\n');
+        }),
+        _ => {}
+    }
+    for call in m["tool_calls"].as_array().into_iter().flatten() {
+        out.push_str(call.pointer("/function/arguments").and_then(Value::as_str).unwrap_or(""));
+    }
+    out
+}
+
+/// `messages` cut to about `budget` tokens (`None` when nothing could be dropped).
+pub fn prune(messages: &[Value], recent: usize, budget: impl Fn(u32) -> u32) -> Option<Pruned> {
+    let texts: Vec<String> = messages.iter().map(text_of).collect();
+    let tokens: Vec<u32> = texts.iter().map(|t| crate::pricing::count_tokens(t) as u32 + 4).collect();
+    let before: u32 = tokens.iter().sum();
+    let question = messages.iter().rposition(|m| m["role"] == "user").map(|i| texts[i].as_str())?;
+    let first_recent = messages.len().saturating_sub(recent);
+    let mut units: Vec<Unit> = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        let role = m["role"].as_str().unwrap_or("");
+        // A tool result joins the unit of the call before it.
+        if role == "tool" {
+            if let Some(u) = units.last_mut() {
+                u.range.end = i + 1;
+                u.tokens += tokens[i];
+                u.fixed |= i >= first_recent;
+                continue;
+            }
+        }
+        let fixed = i >= first_recent || matches!(role, "system" | "developer") || texts[i].contains(PIN);
+        units.push(Unit { range: i..i + 1, tokens: tokens[i], fixed });
+    }
+    let budget = budget(before);
+    let mut used: u32 = units.iter().filter(|u| u.fixed).map(|u| u.tokens).sum();
+    let candidates: Vec<usize> = (0..units.len()).filter(|&u| !units[u].fixed).collect();
+    if candidates.is_empty() {
+        return None;
+    }
+    let unit_texts: Vec<String> = candidates.iter().map(|&u| units[u].range.clone().map(|i| texts[i].as_str()).collect::<Vec<_>>().join("\n")).collect();
+    let refs: Vec<&str> = unit_texts.iter().map(String::as_str).collect();
+    let lexical = EmbedderBuilder::<u32>::with_fit_to_corpus(Language::English, &refs).build();
+    let mut scorer = Scorer::new();
+    for (n, t) in refs.iter().enumerate() {
+        scorer.upsert(&n, lexical.embed(t));
+    }
+    let q = lexical.embed(question);
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    // Best first; among equals, the later turn (closer to now).
+    let score = |n: usize| scorer.score(&n, &q).unwrap_or(0.0);
+    order.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(b.cmp(&a)));
+    let mut keep = vec![false; units.len()];
+    for u in 0..units.len() {
+        keep[u] = units[u].fixed;
+    }
+    for n in order {
+        let u = candidates[n];
+        if used + units[u].tokens <= budget {
+            keep[u] = true;
+            used += units[u].tokens;
+        }
+    }
+    let dropped: Vec<usize> = units.iter().zip(&keep).filter(|(_, k)| !**k).flat_map(|(u, _)| u.range.clone()).collect();
+    if dropped.is_empty() {
+        return None;
+    }
+    let messages: Vec<Value> = messages.iter().enumerate().filter(|(i, _)| !dropped.contains(i)).map(|(_, m)| unpin(m)).collect();
+    Some(Pruned { messages, before, after: used, dropped })
+}
+
+/// The message without the pin marker.
+fn unpin(m: &Value) -> Value {
+    match &m["content"] {
+        Value::String(s) if s.contains(PIN) => {
+            let mut m = m.clone();
+            m["content"] = json!(s.replace(PIN, "").trim());
+            m
+        }
+        _ => m.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn(role: &str, text: &str) -> Value {
+        json!({ "role": role, "content": text })
+    }
+
+    #[test]
+    fn keeps_the_relevant_turn_and_tool_pairs_whole() {
+        let filler = "words about the weather and the harvest festival in the valley ".repeat(8);
+        let messages = vec![
+            turn("system", "You are helpful."),
+            turn("user", "What is the capital of Peru? It is Lima, remember that."),
+            turn("assistant", "Lima is the capital of Peru."),
+            json!({ "role": "assistant", "content": null, "tool_calls": [{ "id": "c1", "type": "function", "function": { "name": "weather", "arguments": "{\"city\": \"Oslo\"}" } }] }),
+            json!({ "role": "tool", "tool_call_id": "c1", "content": filler }),
+            turn("user", &format!("<sluice:pin>Always answer in French. {filler}")),
+            turn("assistant", &filler),
+            turn("user", &filler),
+            turn("assistant", &filler),
+            turn("user", "Which capital did I ask about, Peru's?"),
+        ];
+        let pruned = prune(&messages, 2, |total| total / 2).expect("something to drop");
+        let roles: Vec<&str> = pruned.messages.iter().map(|m| m["role"].as_str().unwrap()).collect();
+        assert!(pruned.messages.iter().any(|m| m["content"] == "What is the capital of Peru? It is Lima, remember that."));
+        assert_eq!(pruned.messages.last().unwrap()["content"], "Which capital did I ask about, Peru's?");
+        assert_eq!(pruned.messages[0]["role"], "system");
+        assert!(pruned.messages.iter().any(|m| m["content"].as_str().is_some_and(|c| c.starts_with("Always answer in French."))), "pinned, marker gone");
+        // The tool call and its result went together (or stayed together).
+        assert_eq!(pruned.dropped.contains(&3), pruned.dropped.contains(&4), "{roles:?}");
+        assert!(pruned.after < pruned.before);
+    }
+}

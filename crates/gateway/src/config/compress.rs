@@ -1,0 +1,60 @@
+//! `[compress]` and a rule's `then.compress`: which levers apply, and the budget.
+
+use super::FieldError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompressConfig {
+    /// Keep only the parts of a long system prompt the latest user message needs.
+    pub retrieval: bool,
+    /// Drop earlier turns the latest user message does not need.
+    pub pruning: bool,
+    /// The budget as a share of the tokens of what is compressed (0–1)…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// …or in tokens; with both, the smaller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    /// Below this many tokens (of the system prompt, or of the conversation) nothing is touched.
+    pub min_tokens: u32,
+    /// Pruning always keeps this many of the latest messages.
+    pub recent_messages: usize,
+    /// Requests that offer tools (agents) are left alone unless this is on: not measured yet.
+    pub with_tools: bool,
+}
+
+/// The share kept when neither `ratio` nor `max_tokens` is given.
+pub const DEFAULT_RATIO: f64 = 0.25;
+
+impl Default for CompressConfig {
+    fn default() -> Self {
+        CompressConfig { retrieval: false, pruning: false, ratio: None, max_tokens: None, min_tokens: 1000, recent_messages: 6, with_tools: false }
+    }
+}
+
+impl CompressConfig {
+    pub fn enabled(&self) -> bool {
+        self.retrieval || self.pruning
+    }
+
+    /// The budget for `tokens` tokens.
+    pub fn budget(&self, tokens: u32) -> u32 {
+        let by_ratio = self.ratio.or(self.max_tokens.is_none().then_some(DEFAULT_RATIO)).map(|r| (tokens as f64 * r).floor() as u32);
+        by_ratio.into_iter().chain(self.max_tokens).min().unwrap_or(tokens)
+    }
+
+    pub fn check(&self, at: &str) -> Result<(), FieldError> {
+        let bad = |field: &str, message: &str| Err(FieldError { field: format!("{at}.{field}"), message: message.into() });
+        if self.ratio.is_some_and(|r| !(r > 0.0 && r <= 1.0)) {
+            return bad("ratio", "is the share of tokens kept: more than 0, at most 1");
+        }
+        if self.max_tokens == Some(0) {
+            return bad("max_tokens", "must be at least 1");
+        }
+        if self.recent_messages == 0 {
+            return bad("recent_messages", "must be at least 1 (the latest message always stays)");
+        }
+        Ok(())
+    }
+}
