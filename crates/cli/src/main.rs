@@ -37,6 +37,9 @@ enum EvalCommand {
     /// The difficulty router on prompts labelled by how a weak and a strong model did:
     /// RouteLLM's CPT(50 %), CPT(80 %), APGR and the curve.
     Route(eval::route::EvalRouteArgs),
+    /// What compression keeps of articles with questions and gold answers: retention, the
+    /// ratio achieved and the time per request, as JSON.
+    Compress(eval::compress::EvalCompressArgs),
     /// A prompt suite on several targets, checked and judged; exits 1 below `--min-pass`, 2
     /// when the suite cannot run.
     Prompts(eval::prompts::EvalPromptsArgs),
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => runtime.block_on(serve(args)),
         Command::Eval(EvalCommand::Cache(args)) => eval::cache::run(args, runtime.handle()),
         Command::Eval(EvalCommand::Route(args)) => eval::route::run(args),
+        Command::Eval(EvalCommand::Compress(args)) => eval::compress::run(args),
         // 0: every target met the bar; 1: one did not; 2: the suite could not run.
         Command::Eval(EvalCommand::Prompts(args)) => {
             return match runtime.block_on(eval::prompts::run(args)) {

@@ -135,6 +135,8 @@ pub struct Engine {
     pub model_lists: Mutex<HashMap<String, (std::time::Instant, Vec<String>)>>,
     /// Prompt-suite runs going on in this process.
     pub suite_runs: crate::suites::Runner,
+    /// Prepared long prompts, token counts and what providers cached, for compression.
+    pub compressor: crate::compress::Compressor,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -187,6 +189,7 @@ impl Engine {
             reload_error: Mutex::new(None),
             model_lists: Mutex::new(HashMap::new()),
             suite_runs: Default::default(),
+            compressor: Default::default(),
         }))
     }
 

@@ -1,5 +1,6 @@
 //! `sluice eval …`: Sluice's decisions measured on labelled data, with the live path's code.
 
 pub mod cache;
+pub mod compress;
 pub mod prompts;
 pub mod route;

@@ -65,12 +65,21 @@ struct Prepared {
 
 pub struct Compressor {
     documents: Mutex<LruCache<[u8; 32], Arc<Prepared>>>,
+    /// Token counts by message text: a conversation resends its earlier turns every turn.
+    counts: Mutex<LruCache<[u8; 32], u32>>,
     pub prefixes: PrefixMemory,
 }
 
+/// Message texts whose token counts are remembered.
+const COUNTS: usize = 16_384;
+
 impl Default for Compressor {
     fn default() -> Self {
-        Compressor { documents: Mutex::new(LruCache::new(NonZeroUsize::new(DOCUMENTS).expect("nonzero"))), prefixes: PrefixMemory::default() }
+        Compressor {
+            documents: Mutex::new(LruCache::new(NonZeroUsize::new(DOCUMENTS).expect("nonzero"))),
+            counts: Mutex::new(LruCache::new(NonZeroUsize::new(COUNTS).expect("nonzero"))),
+            prefixes: PrefixMemory::default(),
+        }
     }
 }
 
@@ -96,7 +105,7 @@ impl Compressor {
         let Some(original) = body.get("messages").and_then(Value::as_array) else { return Ok(None) };
         let Some(question) = original.iter().rev().find(|m| m["role"] == "user").map(prune::text_of) else { return Ok(None) };
         let mut messages = original.clone();
-        let mut tokens: Vec<u32> = messages.iter().map(|m| count(&prune::text_of(m))).collect();
+        let mut tokens: Vec<u32> = messages.iter().map(|m| self.tokens(&prune::text_of(m))).collect();
         let before: u32 = tokens.iter().sum();
         let head_before = head_key(&messages);
         let mut done = Compressed { before, after: before, levers: Vec::new(), kept: Vec::new(), dropped: Vec::new(), usd: None };
@@ -107,7 +116,7 @@ impl Compressor {
                 let kept: std::collections::HashSet<usize> = selection.kept.iter().copied().collect();
                 done.kept.extend(selection.kept.iter().take(LISTED).map(|&i| clip(pieces[i])));
                 done.dropped.extend((0..pieces.len()).filter(|i| !kept.contains(i)).take(LISTED).map(|i| clip(pieces[i])));
-                tokens[0] = count(&selection.text);
+                tokens[0] = selection.tokens;
                 messages[0]["content"] = json!(selection.text);
             }
         }
@@ -118,7 +127,7 @@ impl Compressor {
             _ => head_before.map_or(0, |k| self.prefixes.cached(&k, cx.now_ms)),
         };
         if policy.pruning && tokens.iter().sum::<u32>() >= policy.min_tokens {
-            if let Some(p) = prune::prune(&messages, policy.recent_messages, |t| policy.budget(t)) {
+            if let Some(p) = prune::prune(&messages, &tokens, policy.recent_messages, |t| policy.budget(t)) {
                 done.levers.push("pruning".into());
                 done.dropped.extend(p.dropped.iter().take(LISTED).map(|&i| clip(&prune::text_of(&messages[i]))));
                 let first_dropped = p.dropped.first().copied().unwrap_or(tokens.len());
@@ -142,6 +151,17 @@ impl Compressor {
         }
         body.insert("messages".into(), Value::Array(messages));
         Ok(Some(done))
+    }
+
+    /// Tokens in a message's text, counted once per distinct text.
+    pub fn tokens(&self, text: &str) -> u32 {
+        let key: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+        if let Some(&n) = self.counts.lock().expect("counts lock").get(&key) {
+            return n;
+        }
+        let n = crate::pricing::count_tokens(text) as u32;
+        self.counts.lock().expect("counts lock").put(key, n);
+        n
     }
 
     /// The system prompt's selection for the question, when it is long enough to compress.
@@ -197,10 +217,6 @@ impl Compressor {
 pub fn head_key(messages: &[Value]) -> Option<[u8; 32]> {
     let first = messages.first().filter(|m| matches!(m["role"].as_str(), Some("system" | "developer")))?;
     Some(Sha256::digest(prune::text_of(first).as_bytes()).into())
-}
-
-fn count(text: &str) -> u32 {
-    crate::pricing::count_tokens(text) as u32
 }
 
 fn clip(text: &str) -> String {

@@ -1,8 +1,9 @@
 //! Pruning a conversation: the system prompt, pinned messages and the latest messages always
-//! stay; earlier turns stay by relevance to the latest user message (BM25) while they fit the
-//! budget; everything kept stays in its order. A tool call and its results are one unit, so a
-//! result never loses its call. A message holding `<sluice:pin>` is pinned (the marker is not
-//! sent).
+//! stay; earlier exchanges stay by relevance to the latest user message (BM25) while they fit
+//! the budget; everything kept stays in its order. An exchange is a user message with the
+//! replies after it (assistant turns, tool calls and their results), kept or dropped whole: a
+//! question keeps its answer and a tool result its call. A message holding `<sluice:pin>` is
+//! pinned (the marker is not sent).
 
 use bm25::{EmbedderBuilder, Language, Scorer};
 use serde_json::{json, Value};
@@ -14,6 +15,7 @@ struct Unit {
     range: std::ops::Range<usize>,
     tokens: u32,
     fixed: bool,
+    system: bool,
 }
 
 #[derive(Debug, PartialEq)]
@@ -42,27 +44,27 @@ pub fn text_of(m: &Value) -> String {
     out
 }
 
-/// `messages` cut to about `budget` tokens (`None` when nothing could be dropped).
-pub fn prune(messages: &[Value], recent: usize, budget: impl Fn(u32) -> u32) -> Option<Pruned> {
+/// `messages` (with each one's `tokens`) cut to about `budget` tokens (`None` when nothing
+/// could be dropped).
+pub fn prune(messages: &[Value], tokens: &[u32], recent: usize, budget: impl Fn(u32) -> u32) -> Option<Pruned> {
     let texts: Vec<String> = messages.iter().map(text_of).collect();
-    let tokens: Vec<u32> = texts.iter().map(|t| crate::pricing::count_tokens(t) as u32 + 4).collect();
     let before: u32 = tokens.iter().sum();
     let question = messages.iter().rposition(|m| m["role"] == "user").map(|i| texts[i].as_str())?;
     let first_recent = messages.len().saturating_sub(recent);
     let mut units: Vec<Unit> = Vec::new();
     for (i, m) in messages.iter().enumerate() {
         let role = m["role"].as_str().unwrap_or("");
-        // A tool result joins the unit of the call before it.
-        if role == "tool" {
-            if let Some(u) = units.last_mut() {
+        let system = matches!(role, "system" | "developer");
+        let fixed = i >= first_recent || system || texts[i].contains(PIN);
+        // Replies join the exchange of the user message before them.
+        match units.last_mut() {
+            Some(u) if !system && role != "user" && !u.system => {
                 u.range.end = i + 1;
                 u.tokens += tokens[i];
-                u.fixed |= i >= first_recent;
-                continue;
+                u.fixed |= fixed;
             }
+            _ => units.push(Unit { range: i..i + 1, tokens: tokens[i], fixed, system }),
         }
-        let fixed = i >= first_recent || matches!(role, "system" | "developer") || texts[i].contains(PIN);
-        units.push(Unit { range: i..i + 1, tokens: tokens[i], fixed });
     }
     let budget = budget(before);
     let mut used: u32 = units.iter().filter(|u| u.fixed).map(|u| u.tokens).sum();
@@ -136,7 +138,8 @@ mod tests {
             turn("assistant", &filler),
             turn("user", "Which capital did I ask about, Peru's?"),
         ];
-        let pruned = prune(&messages, 2, |total| total / 2).expect("something to drop");
+        let tokens: Vec<u32> = messages.iter().map(|m| crate::pricing::count_tokens(&text_of(m)) as u32).collect();
+        let pruned = prune(&messages, &tokens, 2, |total| total / 2).expect("something to drop");
         let roles: Vec<&str> = pruned.messages.iter().map(|m| m["role"].as_str().unwrap()).collect();
         assert!(pruned.messages.iter().any(|m| m["content"] == "What is the capital of Peru? It is Lima, remember that."));
         assert_eq!(pruned.messages.last().unwrap()["content"], "Which capital did I ask about, Peru's?");

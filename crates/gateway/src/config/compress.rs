@@ -29,7 +29,7 @@ pub const DEFAULT_RATIO: f64 = 0.25;
 
 impl Default for CompressConfig {
     fn default() -> Self {
-        CompressConfig { retrieval: false, pruning: false, ratio: None, max_tokens: None, min_tokens: 1000, recent_messages: 6, with_tools: false }
+        CompressConfig { retrieval: false, pruning: false, ratio: None, max_tokens: None, min_tokens: 1000, recent_messages: 4, with_tools: false }
     }
 }
 

@@ -82,6 +82,8 @@ async fn handle(engine: Arc<Engine>, headers: HeaderMap, body: Body) -> Result<R
         rule: route.rule.clone(),
         difficulty: None,
         tags: Vec::new(),
+        compressed: None,
+        compress_note: None,
     };
     if let Err(e) = engine.log(record, None).await {
         tracing::error!(request = %id, "request log write failed: {e}");

@@ -233,6 +233,8 @@ mod tests {
             rule: crate::router::DEFAULT_RULE.into(),
             difficulty: None,
             tags: Vec::new(),
+            compressed: None,
+            compress_note: None,
         }
     }
 

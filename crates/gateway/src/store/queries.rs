@@ -68,6 +68,10 @@ pub struct RequestDetail {
     pub matched_question: Option<String>,
     /// Fields of the client's request a target of another API answered without.
     pub left_out: Option<String>,
+    /// What compression did: tokens before and after, levers, the parts kept and dropped.
+    pub compressed: Option<crate::compress::Compressed>,
+    /// Why compression, switched on, left the request as it was.
+    pub compress_note: Option<String>,
 }
 
 /// A stored answer, as the cache serves it.
@@ -177,21 +181,23 @@ pub fn recent_requests(conn: &Connection, limit: u32, filter: &RequestFilter) ->
 pub fn request_detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<RequestDetail>> {
     let sql = format!(
         "SELECT {REQUEST_COLUMNS}, request_body, response_body, question, matched_question,
-            CASE cache WHEN 'hit-semantic' THEN matched_key WHEN 'hit-exact' THEN cache_key END, left_out
+            CASE cache WHEN 'hit-semantic' THEN matched_key WHEN 'hit-exact' THEN cache_key END, left_out, compress_detail, compress_note
          FROM requests WHERE id = ?1"
     );
     let found = conn
         .query_row(&sql, [id], |r| {
             let entry: Option<Vec<u8>> = r.get(26)?;
-            Ok((request_row(r)?, r.get(22)?, r.get(23)?, r.get(24)?, r.get(25)?, entry.map(|k| crate::hex(&k)), r.get(27)?))
+            let compressed: Option<String> = r.get(28)?;
+            let compressed = compressed.and_then(|c| serde_json::from_str(&c).ok());
+            Ok((request_row(r)?, r.get(22)?, r.get(23)?, r.get(24)?, r.get(25)?, entry.map(|k| crate::hex(&k)), r.get(27)?, compressed, r.get(29)?))
         })
         .optional()?;
-    let Some((request, request_body, response_body, question, matched_question, cache_entry, left_out)) = found else { return Ok(None) };
+    let Some((request, request_body, response_body, question, matched_question, cache_entry, left_out, compressed, compress_note)) = found else { return Ok(None) };
     let mut stmt = conn.prepare_cached("SELECT provider, model, status, error, latency_ms FROM attempts WHERE request_id = ?1 ORDER BY seq")?;
     let attempts = stmt
         .query_map([id], |r| Ok(AttemptRow { provider: r.get(0)?, model: r.get(1)?, status: r.get(2)?, error: r.get(3)?, latency_ms: r.get(4)? }))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Some(RequestDetail { request, attempts, request_body, response_body, cache_entry, question, matched_question, left_out }))
+    Ok(Some(RequestDetail { request, attempts, request_body, response_body, cache_entry, question, matched_question, left_out, compressed, compress_note }))
 }
 
 pub fn cache_get(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<Option<StoredAnswer>> {

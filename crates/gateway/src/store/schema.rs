@@ -123,6 +123,14 @@ const MIGRATIONS: &[&str] = &[
         result TEXT,
         PRIMARY KEY (run_id, case_id, target)
     ) WITHOUT ROWID;",
+    // 6: compression. Input tokens of what was compressed before and after, the input cost it
+    // saved (against the request unchanged, the provider's prompt cache counted), what was kept
+    // and dropped (JSON), and why a request compression was on for was left alone.
+    "ALTER TABLE requests ADD COLUMN compressed_from INTEGER;
+    ALTER TABLE requests ADD COLUMN compressed_to INTEGER;
+    ALTER TABLE requests ADD COLUMN compress_saved_usd REAL;
+    ALTER TABLE requests ADD COLUMN compress_detail TEXT;
+    ALTER TABLE requests ADD COLUMN compress_note TEXT;",
 ];
 
 /// Makes sqlite-vec available to every connection opened after this (the schema needs it).

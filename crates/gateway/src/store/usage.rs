@@ -26,6 +26,11 @@ pub struct Totals {
     pub saved_usd: f64,
     /// Answered upstream calls whose model has no known price (their cost counts as 0 above).
     pub unpriced_requests: u64,
+    /// Compression, apart from caching and routing: requests compressed, input tokens not
+    /// sent, and the input cost that saved.
+    pub compressed_requests: u64,
+    pub compressed_tokens_saved: u64,
+    pub compressed_saved_usd: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -63,7 +68,8 @@ pub fn totals(conn: &Connection, since: i64) -> rusqlite::Result<Totals> {
         "SELECT COUNT(*), COALESCE(SUM(cache LIKE 'hit-%'), 0), COALESCE(SUM(status >= 400), 0),
                 COALESCE(SUM(cache = 'hit-semantic'), 0), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0),
                 COALESCE(SUM(cost_usd), 0), COALESCE(SUM(saved_usd), 0),
-                COALESCE(SUM(cost_usd IS NULL AND status < 400 AND cache NOT LIKE 'hit-%'), 0)
+                COALESCE(SUM(cost_usd IS NULL AND status < 400 AND cache NOT LIKE 'hit-%'), 0),
+                COUNT(compressed_from), COALESCE(SUM(compressed_from - compressed_to), 0), COALESCE(SUM(compress_saved_usd), 0)
          FROM requests WHERE ts >= ?1",
     )?
     .query_row([since], |r| {
@@ -77,6 +83,9 @@ pub fn totals(conn: &Connection, since: i64) -> rusqlite::Result<Totals> {
             cost_usd: r.get(6)?,
             saved_usd: r.get(7)?,
             unpriced_requests: r.get(8)?,
+            compressed_requests: r.get(9)?,
+            compressed_tokens_saved: r.get(10)?,
+            compressed_saved_usd: r.get(11)?,
         })
     })
 }

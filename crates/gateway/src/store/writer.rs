@@ -55,6 +55,12 @@ pub struct RequestRecord {
     /// `x-sluice-tags` and the rule's tags.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// What compression did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compressed: Option<crate::compress::Compressed>,
+    /// Why compression, switched on, left the request as it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compress_note: Option<String>,
 }
 
 fn default_rule() -> String {
@@ -228,8 +234,8 @@ fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::R
                 "INSERT OR REPLACE INTO requests (id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms,
                     stream, prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error,
                     cache_key, request_body, response_body, matched_key, matched_question, question, client_api, cache_write_tokens, left_out,
-                    rule, difficulty, tags)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+                    rule, difficulty, tags, compressed_from, compressed_to, compress_saved_usd, compress_detail, compress_note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)",
             )?
             .execute(params![
                 r.id, r.ts_ms, r.model_requested, r.provider, r.model, r.cache.as_str(), r.status, r.latency_ms, r.ttft_ms,
@@ -238,7 +244,10 @@ fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::R
                 r.request_body, r.response_body, r.semantic.as_ref().map(|m| &m.key[..]),
                 r.semantic.as_ref().map(|m| &m.matched_question), r.semantic.as_ref().map(|m| &m.question),
                 r.client_api.as_str(), r.usage.map(|u| u.cache_write), (!r.left_out.is_empty()).then(|| r.left_out.join(", ")),
-                r.rule, r.difficulty, (!r.tags.is_empty()).then(|| r.tags.join(","))
+                r.rule, r.difficulty, (!r.tags.is_empty()).then(|| r.tags.join(",")),
+                r.compressed.as_ref().map(|c| c.before), r.compressed.as_ref().map(|c| c.after),
+                r.compressed.as_ref().and_then(|c| c.usd).map(|(unchanged, compressed)| unchanged - compressed),
+                r.compressed.as_ref().map(|c| serde_json::to_string(c).expect("compression detail serializes")), r.compress_note
             ])?;
             let mut insert = tx.prepare_cached(
                 "INSERT OR REPLACE INTO attempts (request_id, seq, provider, model, status, error, latency_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

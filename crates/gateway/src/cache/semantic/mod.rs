@@ -142,6 +142,11 @@ impl SemanticCache {
         self.embedder.read().expect("embedder lock").as_ref().map(|e| e.name().to_owned())
     }
 
+    /// The embedder in use, for others that embed in the same space (compression).
+    pub fn embedder(&self) -> Option<Arc<dyn Embedder>> {
+        self.embedder.read().expect("embedder lock").clone()
+    }
+
     /// Fetches the missing model in the background (from `from` if given, else downloads it),
     /// then loads it. Refused unless the model is missing or failed.
     pub fn fetch_model(self: &Arc<Self>, from: Option<PathBuf>, client: reqwest::Client) -> Result<(), FetchRefused> {

@@ -46,6 +46,10 @@ pub struct Call {
     pub tags: Vec<String>,
     /// Said in `x-sluice-budget`: a budget covering this request is past its warning share.
     pub budget_warning: Option<crate::router::BudgetState>,
+    /// What compression did (`x-sluice-compressed`, the log).
+    pub compressed: Option<crate::compress::Compressed>,
+    /// Why compression, switched on, left the request as it was.
+    pub compress_note: Option<String>,
 }
 
 /// Answers that end like this are complete and safe to replay.
@@ -94,6 +98,8 @@ impl Call {
             rule: self.route.rule.clone(),
             difficulty: self.difficulty,
             tags: self.tags.clone(),
+            compressed: self.compressed.clone(),
+            compress_note: self.compress_note.clone(),
         }
     }
 
@@ -160,6 +166,11 @@ impl Call {
         let h = response.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&self.route.rule) {
             h.insert("x-sluice-rule", v);
+        }
+        if let Some(c) = &self.compressed {
+            if let Ok(v) = HeaderValue::from_str(&format!("tokens={}->{}; levers={}", c.before, c.after, c.levers.join(","))) {
+                h.insert("x-sluice-compressed", v);
+            }
         }
         if let Some(b) = &self.budget_warning {
             if let Ok(v) = HeaderValue::from_str(&format!("{}; used={:.0}%; state={}", b.name, b.share * 100.0, b.state)) {

@@ -4,6 +4,7 @@
 //! and pricing see only the internal request (OpenAI chat).
 
 mod call;
+mod compress;
 mod count;
 pub mod decide;
 pub mod edge;
@@ -112,6 +113,8 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         difficulty: decision.difficulty,
         tags: decision.tags,
         budget_warning: decision.warning,
+        compressed: None,
+        compress_note: None,
     };
     let lookup = call.plan.is_some_and(|p| p.lookup);
     if let Some(plan) = call.plan.filter(|_| lookup) {
@@ -119,12 +122,25 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
             return Ok(call.serve_hit(hit, None).await);
         }
     }
+    let embedded = decision.embedded;
     if let Some((settings, query)) = semantic {
         // The vector a rule's difficulty or intent condition made, if it is of the same text.
-        let known = decision.embedded.filter(|e| e.whole && e.text == query.text).map(|e| e.vector);
+        let known = embedded.as_ref().filter(|e| e.whole && e.text == query.text).map(|e| e.vector.clone());
         match semantic::consult(&engine, settings, query, known, lookup, call.ts_ms, &call.id).await {
             semantic::Outcome::Hit(hit, matched) => return Ok(call.serve_hit(hit, Some(matched)).await),
             semantic::Outcome::Miss(pending) => call.semantic = pending,
+        }
+    }
+    let mut body = body;
+    match compress::compress(&engine, &rt, headers, decision.then.as_ref(), &call.route, &body, embedded.as_ref()).await {
+        compress::Outcome::Off => {}
+        compress::Outcome::Untouched(why) => call.compress_note = Some(why),
+        compress::Outcome::Compressed(compressed, done) => {
+            body = Arc::new(compressed);
+            call.body = body.clone();
+            call.compressed = Some(done);
+            // Every target gets the compressed request translated from the internal form.
+            native = None;
         }
     }
     let mut attempts = Vec::new();
