@@ -125,6 +125,12 @@ impl Call {
     /// answer a client received is in the log even if the process is killed next) and makes
     /// its answer visible to the cache at once.
     pub async fn commit(&self, record: RequestRecord, cache: Option<CacheInsert>) {
+        // What the provider cached of the prompt it was sent, for compression's price check.
+        if let (Some(usage), false) = (record.usage.filter(|_| !record.tokens_estimated), matches!(record.cache, CacheStatus::HitExact | CacheStatus::HitSemantic)) {
+            if let Some(head) = self.body.get("messages").and_then(Value::as_array).and_then(|m| crate::compress::head_key(m)) {
+                self.engine.compressor.prefixes.note(head, usage.cached, self.ts_ms);
+            }
+        }
         if let Some(c) = &cache {
             // Copies: the upstream's bytes may be a window into a much larger read buffer, which
             // a long-lived cache entry would otherwise keep alive.
