@@ -30,6 +30,10 @@ export interface UsageTotals {
   saved_usd: number;
   p50_ms: number | null;
   p95_ms: number | null;
+  /** Compression, counted apart from caching and routing. */
+  compressed_requests: number;
+  compressed_tokens_saved: number;
+  compressed_saved_usd: number;
 }
 
 export interface ModelUsage {
@@ -88,6 +92,21 @@ export interface RequestDetail extends RequestRow {
   matched_question: string | null;
   /** What a target of another API answered without (e.g. "thinking, top_k"). */
   left_out: string | null;
+  compressed: Compressed | null;
+  /** Why compression, switched on, left the request as it was. */
+  compress_note: string | null;
+}
+
+export interface Compressed {
+  /** Input tokens before and after. */
+  before: number;
+  after: number;
+  levers: string[];
+  /** The beginnings of the parts kept and dropped. */
+  kept: string[];
+  dropped: string[];
+  /** Input cost as it was and compressed, when the target has a price. */
+  usd?: [number, number];
 }
 
 export type ModelStatus =

@@ -51,6 +51,11 @@ function Totals({ usage }: { usage: Usage | undefined }) {
     <div className="stats">
       <Stat label="Spent" value={formatUsd(t?.cost_usd)} hint={t ? `${formatUsd(without)} without Sluice` : undefined} />
       <Stat label="Saved" value={formatUsd(t?.saved_usd)} hint={t ? `${formatPercent(t.saved_usd, without)} of the bill` : undefined} />
+      <Stat
+        label="Compression"
+        value={formatUsd(t?.compressed_saved_usd)}
+        hint={t ? `${formatTokens(t.compressed_tokens_saved)} tokens not sent, ${formatCount(t.compressed_requests)} requests` : undefined}
+      />
       <Stat label="Cache hit rate" value={t ? formatPercent(t.cache_hits, t.requests) : "—"} hint={t ? `${formatCount(t.cache_hits)} answered from cache` : undefined} />
       <Stat label="Requests" value={formatCount(t?.requests)} hint={t ? `${formatTokens(t.prompt_tokens + t.completion_tokens)} tokens, ${formatCount(t.errors)} failed` : undefined} />
       <Stat label="Latency p50 / p95" value={t ? `${formatMs(t.p50_ms)} / ${formatMs(t.p95_ms)}` : "—"} />

@@ -2,6 +2,7 @@ import { useInvalidateEntry, useRequestDetail } from "../../api/hooks";
 import { AddToSuite } from "../../components/AddToSuite";
 import { CacheBadge, StatusBadge } from "../../components/Badges";
 import { ErrorBox } from "../../components/ErrorBox";
+import type { Compressed } from "../../api/types";
 import { formatClientApi, formatMs, formatTimestamp, formatTokens, formatUsd } from "../../lib/format";
 
 export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () => void }) {
@@ -45,6 +46,12 @@ export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () =>
               <>
                 <dt>Left out</dt>
                 <dd title="Ways of working only the client's own API has; a target of another API answered without them">{d.left_out}</dd>
+              </>
+            )}
+            {(d.compressed || d.compress_note) && (
+              <>
+                <dt>Compressed</dt>
+                <dd>{d.compressed ? <Compression c={d.compressed} /> : <span className="muted">{d.compress_note}</span>}</dd>
               </>
             )}
             <dt>Result</dt>
@@ -133,5 +140,31 @@ function Body({ title, text }: { title: string; text: string | null }) {
       <summary>{title}</summary>
       <pre className="body">{pretty}</pre>
     </details>
+  );
+}
+
+function Compression({ c }: { c: Compressed }) {
+  return (
+    <>
+      {formatTokens(c.before)} → {formatTokens(c.after)} tokens ({c.levers.join(", ")})
+      {c.usd && <span className="muted"> · {formatUsd(c.usd[0] - c.usd[1])} saved</span>}
+      <details>
+        <summary className="muted small">
+          {c.kept.length} kept, {c.dropped.length} dropped{c.dropped.length === 40 ? "+" : ""}
+        </summary>
+        <ul className="compressed">
+          {c.kept.map((k, i) => (
+            <li key={`k${i}`} className="ok-text">
+              kept: {k}
+            </li>
+          ))}
+          {c.dropped.map((k, i) => (
+            <li key={`d${i}`} className="muted">
+              dropped: {k}
+            </li>
+          ))}
+        </ul>
+      </details>
+    </>
   );
 }
