@@ -183,3 +183,41 @@ def test_eval_compress_on_a_tiny_file(tmp_path):
     [r] = report["retrieval"]
     assert (report["questions"], report["ranking"], r["retention"]) == (2, "lexical (BM25)", 0.5)
     assert 0.15 < r["ratio"] <= 0.3
+
+
+def conversation(question):
+    messages = [{"role": "system", "content": "You help with travel."}]
+    for name, text in TOPICS:
+        messages += [{"role": "user", "content": f"Tell me about the {name}."}, {"role": "assistant", "content": text}]
+    return messages + [{"role": "user", "content": question}]
+
+
+SUMMARY = "\n[compress]\npruning = true\nratio = 0.3\nmin_tokens = 200\nrecent_messages = 2\nsummary_model = \"{model}\"\nsummary_timeout_secs = 1\n"
+
+
+def test_pruned_turns_are_summarised_once_and_the_summary_reused(sluice_factory, mock):
+    model = f"summary-{unique('s').split()[1]}"
+    s = sluice_factory(SUMMARY.format(model=f"mock/{model}"))
+    messages = conversation("What did the old lighthouse keeper polish every evening?")
+    for _ in range(2):
+        r = s.post("/v1/chat/completions", json={"model": "mock/m", "messages": messages}, headers={"cache-control": "no-store"})
+        assert r.status_code == 200, r.text
+        assert r.headers["x-sluice-compressed"].endswith("levers=pruning,summary")
+        sent = mock.requests()[-1]["body"]["messages"]
+        # The mock answers the summary request with an echo of its last line.
+        assert sent[0]["content"] == "You help with travel.\n\nSummary of earlier turns, left out here:\nEcho: Write the summary."
+        assert len(sent) < len(messages)
+    assert mock.count(model) == 1, "the same pruned turns are summarised once"
+    summary_call = [r for r in s.log() if r["tags"] == "compress-summary"]
+    assert len(summary_call) == 1, "the summary is logged like any call"
+
+
+def test_a_summary_that_fails_or_times_out_sends_the_request_uncompressed(sluice_factory, mock):
+    s = sluice_factory(SUMMARY.format(model="mock/hang"))
+    messages = conversation("What did the old lighthouse keeper polish every evening?")
+    r = s.post("/v1/chat/completions", json={"model": "mock/m", "messages": messages})
+    assert r.status_code == 200, r.text
+    assert "x-sluice-compressed" not in r.headers
+    assert mock.requests()[-1]["body"]["messages"] == messages
+    note = s.detail(r.headers["x-sluice-request-id"])["compress_note"]
+    assert note == "left uncompressed: the summary by mock/hang failed: took more than 1 s"

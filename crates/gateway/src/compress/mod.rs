@@ -5,7 +5,10 @@
 //!   in their order, within the budget (`retrieve`). Chunks are prepared once per distinct
 //!   prompt (by content hash) and their embeddings computed in the background: until they are
 //!   in, ranking is lexical (BM25) alone, so no request waits for a few hundred embeddings.
-//! - **pruning**: earlier turns the latest message does not need are dropped (`prune`).
+//! - **pruning**: earlier turns the latest message does not need are dropped (`prune`); with a
+//!   `summary_model`, a summary of them (made once per dropped prefix, then reused) is added to
+//!   the system prompt in their place. The summary is asked through the gateway like any call,
+//!   so it is logged and priced; its cost counts against compressing.
 //!
 //! Either applies only when it is cheaper than the request unchanged, counting the provider's
 //! prompt cache (`price`), and never fails a request: whatever goes wrong, the request goes out
@@ -65,10 +68,20 @@ struct Prepared {
 
 pub struct Compressor {
     documents: Mutex<LruCache<[u8; 32], Arc<Prepared>>>,
+    /// Summaries of pruned turns, by their content.
+    summaries: Mutex<LruCache<[u8; 32], String>>,
     /// Token counts by message text: a conversation resends its earlier turns every turn.
     counts: Mutex<LruCache<[u8; 32], u32>>,
     pub prefixes: PrefixMemory,
 }
+
+/// Summaries remembered.
+const SUMMARIES: usize = 1024;
+
+/// The tag summary calls carry in the log.
+pub const SUMMARY_TAG: &str = "compress-summary";
+
+const SUMMARISER: &str = "Below is the earlier part of a conversation. Summarise it for the assistant that continues it: keep facts, names, numbers, decisions and open questions; drop pleasantries. At most 200 words.";
 
 /// Message texts whose token counts are remembered.
 const COUNTS: usize = 16_384;
@@ -77,6 +90,7 @@ impl Default for Compressor {
     fn default() -> Self {
         Compressor {
             documents: Mutex::new(LruCache::new(NonZeroUsize::new(DOCUMENTS).expect("nonzero"))),
+            summaries: Mutex::new(LruCache::new(NonZeroUsize::new(SUMMARIES).expect("nonzero"))),
             counts: Mutex::new(LruCache::new(NonZeroUsize::new(COUNTS).expect("nonzero"))),
             prefixes: PrefixMemory::default(),
         }
@@ -89,6 +103,8 @@ pub struct Context<'a> {
     pub embedder: Option<Arc<dyn Embedder>>,
     /// The latest user message's embedding, when the pipeline already made it.
     pub question_vector: Option<(&'a str, &'a [f32])>,
+    /// The gateway's own API, for summaries.
+    pub loopback: Option<Arc<crate::suites::Client>>,
     pub now_ms: i64,
 }
 
@@ -109,6 +125,7 @@ impl Compressor {
         let before: u32 = tokens.iter().sum();
         let head_before = head_key(&messages);
         let mut done = Compressed { before, after: before, levers: Vec::new(), kept: Vec::new(), dropped: Vec::new(), usd: None };
+        let mut summary_usd = 0.0;
         if policy.retrieval {
             if let Some((prepared, selection)) = self.retrieval(policy, &messages, &question, cx).await {
                 done.levers.push("retrieval".into());
@@ -132,8 +149,20 @@ impl Compressor {
                 done.dropped.extend(p.dropped.iter().take(LISTED).map(|&i| clip(&prune::text_of(&messages[i]))));
                 let first_dropped = p.dropped.first().copied().unwrap_or(tokens.len());
                 cached_after = cached_after.min(tokens[..first_dropped].iter().map(|&t| u64::from(t)).sum());
+                let gone: Vec<Value> = p.dropped.iter().map(|&i| messages[i].clone()).collect();
                 tokens = tokens.iter().enumerate().filter(|(i, _)| !p.dropped.contains(i)).map(|(_, &t)| t).collect();
                 messages = p.messages;
+                if let Some(model) = &policy.summary_model {
+                    let (summary, usd) = self.summary(model, policy.summary_timeout_secs, &gone, cx).await.map_err(|e| format!("left uncompressed: the summary by {model} failed: {e}"))?;
+                    summary_usd = usd;
+                    let note = format!("Summary of earlier turns, left out here:\n{summary}");
+                    match messages.first_mut().filter(|m| matches!(m["role"].as_str(), Some("system" | "developer"))) {
+                        Some(system) => system["content"] = json!(format!("{}\n\n{note}", prune::text_of(system))),
+                        None => messages.insert(0, json!({ "role": "system", "content": note })),
+                    }
+                    tokens.push(self.tokens(&note));
+                    done.levers.push("summary".into());
+                }
             }
         }
         if done.levers.is_empty() {
@@ -141,7 +170,7 @@ impl Compressor {
         }
         done.after = tokens.iter().sum();
         let cached_before = head_before.map_or(0, |k| self.prefixes.cached(&k, cx.now_ms));
-        let verdict = price::decide(cx.price, done.before.into(), done.after.into(), cached_before, cached_after);
+        let verdict = price::decide(cx.price, done.before.into(), done.after.into(), cached_before, cached_after, summary_usd);
         done.usd = cx.price.map(|_| (verdict.unchanged_usd, verdict.compressed_usd));
         if !verdict.compress {
             return Err(format!(
@@ -151,6 +180,26 @@ impl Compressor {
         }
         body.insert("messages".into(), Value::Array(messages));
         Ok(Some(done))
+    }
+
+    /// A summary of `gone`, made once per distinct run of turns; with what making it cost.
+    async fn summary(&self, model: &str, timeout_secs: u64, gone: &[Value], cx: &Context<'_>) -> Result<(String, f64), String> {
+        let transcript: String = gone.iter().map(|m| format!("{}: {}\n", m["role"].as_str().unwrap_or("?"), prune::text_of(m))).collect();
+        let key: [u8; 32] = Sha256::digest(format!("{model}\0{transcript}").as_bytes()).into();
+        if let Some(known) = self.summaries.lock().expect("summaries lock").get(&key) {
+            return Ok((known.clone(), 0.0));
+        }
+        let client = cx.loopback.as_ref().ok_or("no way to call the gateway")?;
+        let messages = [json!({ "role": "system", "content": format!("{SUMMARISER}\n\n<conversation>\n{transcript}</conversation>") }), json!({ "role": "user", "content": "Write the summary." })];
+        let params = json!({ "temperature": 0 }).as_object().cloned().unwrap_or_default();
+        let headers = [("x-sluice-tags", SUMMARY_TAG), ("x-sluice-compress", "off")];
+        let call = client.chat(model, &messages, &params, &headers, true);
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(timeout_secs), call).await.map_err(|_| format!("took more than {timeout_secs} s"))??;
+        if reply.text.trim().is_empty() {
+            return Err("it answered nothing".into());
+        }
+        self.summaries.lock().expect("summaries lock").put(key, reply.text.clone());
+        Ok((reply.text, reply.cost_usd))
     }
 
     /// Tokens in a message's text, counted once per distinct text.

@@ -51,18 +51,18 @@ pub struct Verdict {
 }
 
 /// `before`/`after`: the request's input tokens unchanged and compressed; `cached_before` and
-/// `cached_after`: what the provider is expected to have cached of each. Without a price,
-/// fewer tokens is taken to be cheaper.
-pub fn decide(price: Option<&Price>, before: u64, after: u64, cached_before: u64, cached_after: u64) -> Verdict {
+/// `cached_after`: what the provider is expected to have cached of each; `overhead_usd`: what
+/// compressing itself cost (a summary). Without a price, fewer tokens is taken to be cheaper.
+pub fn decide(price: Option<&Price>, before: u64, after: u64, cached_before: u64, cached_after: u64, overhead_usd: f64) -> Verdict {
     let Some(p) = price else {
-        return Verdict { compress: after < before, unchanged_usd: 0.0, compressed_usd: 0.0 };
+        return Verdict { compress: after < before, unchanged_usd: 0.0, compressed_usd: overhead_usd };
     };
     let cached_rate = p.cached_input.unwrap_or(p.input);
     let cost = |tokens: u64, cached: u64| {
         let cached = cached.min(tokens);
         ((tokens - cached) as f64 * p.input + cached as f64 * cached_rate) / 1e6
     };
-    let (unchanged_usd, compressed_usd) = (cost(before, cached_before), cost(after, cached_after));
+    let (unchanged_usd, compressed_usd) = (cost(before, cached_before), cost(after, cached_after) + overhead_usd);
     Verdict { compress: compressed_usd < unchanged_usd, unchanged_usd, compressed_usd }
 }
 
@@ -78,14 +78,16 @@ mod tests {
     fn a_cached_prefix_can_make_compression_the_dearer_way() {
         // 10,000 tokens, 9,500 cached at a tenth of $3/M: $0.0015 + $0.00285 = $0.00435.
         // Compressed to 2,000 uncached tokens: $0.006. Left alone.
-        let v = decide(Some(&price(3.0, 0.3)), 10_000, 2_000, 9_500, 0);
+        let v = decide(Some(&price(3.0, 0.3)), 10_000, 2_000, 9_500, 0, 0.0);
         assert!(!v.compress);
         assert!((v.unchanged_usd - 0.00435).abs() < 1e-9 && (v.compressed_usd - 0.006).abs() < 1e-9);
         // At half price for cached tokens (OpenAI), the same compression pays: $0.01575 vs $0.006.
-        assert!(decide(Some(&price(3.0, 1.5)), 10_000, 2_000, 9_500, 0).compress);
+        assert!(decide(Some(&price(3.0, 1.5)), 10_000, 2_000, 9_500, 0, 0.0).compress);
+        // Unless making it (a summary) costs more than it saves.
+        assert!(!decide(Some(&price(3.0, 1.5)), 10_000, 2_000, 9_500, 0, 0.01).compress);
         // Nothing cached: fewer tokens, less money.
-        assert!(decide(Some(&price(3.0, 0.3)), 10_000, 2_000, 0, 0).compress);
-        assert!(decide(None, 10_000, 2_000, 9_500, 0).compress);
+        assert!(decide(Some(&price(3.0, 0.3)), 10_000, 2_000, 0, 0, 0.0).compress);
+        assert!(decide(None, 10_000, 2_000, 9_500, 0, 0.0).compress);
     }
 
     #[test]

@@ -22,6 +22,12 @@ pub struct CompressConfig {
     pub recent_messages: usize,
     /// Requests that offer tools (agents) are left alone unless this is on: not measured yet.
     pub with_tools: bool,
+    /// Pruned turns are summarised by this model ("provider/model" or a route) and the summary
+    /// sent in their place; once per pruned prefix, then reused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary_model: Option<String>,
+    /// A summary that takes longer is given up on, and the request goes out uncompressed.
+    pub summary_timeout_secs: u64,
 }
 
 /// The share kept when neither `ratio` nor `max_tokens` is given.
@@ -29,7 +35,7 @@ pub const DEFAULT_RATIO: f64 = 0.25;
 
 impl Default for CompressConfig {
     fn default() -> Self {
-        CompressConfig { retrieval: false, pruning: false, ratio: None, max_tokens: None, min_tokens: 1000, recent_messages: 4, with_tools: false }
+        CompressConfig { retrieval: false, pruning: false, ratio: None, max_tokens: None, min_tokens: 1000, recent_messages: 4, with_tools: false, summary_model: None, summary_timeout_secs: 20 }
     }
 }
 
@@ -51,6 +57,15 @@ impl CompressConfig {
         }
         if self.max_tokens == Some(0) {
             return bad("max_tokens", "must be at least 1");
+        }
+        if self.summary_model.as_ref().is_some_and(|m| m.trim().is_empty()) {
+            return bad("summary_model", "name a model (\"provider/model\" or a route), or leave it out");
+        }
+        if self.summary_model.is_some() && !self.pruning {
+            return bad("summary_model", "summarises what pruning drops; turn on `pruning` too");
+        }
+        if self.summary_timeout_secs == 0 {
+            return bad("summary_timeout_secs", "must be at least 1");
         }
         if self.recent_messages == 0 {
             return bad("recent_messages", "must be at least 1 (the latest message always stays)");

@@ -77,7 +77,7 @@ fn choice(text: &str) -> Result<Choice, String> {
 async fn ask(client: &Client, judge: &str, system: &str, user: &str) -> Result<super::run::Reply, String> {
     let messages = [json!({ "role": "system", "content": system }), json!({ "role": "user", "content": user })];
     let params = json!({ "temperature": 0 }).as_object().cloned().unwrap_or_default();
-    client.chat(judge, &messages, &params, JUDGE_TAG, true).await.map_err(|e| format!("judge {judge}: {e}"))
+    client.chat(judge, &messages, &params, &[("x-sluice-tags", JUDGE_TAG)], true).await.map_err(|e| format!("judge {judge}: {e}"))
 }
 
 /// The first JSON object in a reply (judges wrap it in prose or fences).

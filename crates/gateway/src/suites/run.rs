@@ -44,15 +44,18 @@ impl Client {
         Client { http: reqwest::Client::new(), base, token }
     }
 
-    /// One chat call; `cache` false sends `Cache-Control: no-store`.
-    pub async fn chat(&self, model: &str, messages: &[Value], params: &Map<String, Value>, tags: &str, cache: bool) -> Result<Reply, String> {
+    /// One chat call with extra `headers`; `cache` false sends `Cache-Control: no-store`.
+    pub async fn chat(&self, model: &str, messages: &[Value], params: &Map<String, Value>, headers: &[(&str, &str)], cache: bool) -> Result<Reply, String> {
         let mut body = params.clone();
         body.insert("model".into(), json!(model));
         body.insert("messages".into(), json!(messages));
         let mut attempt = 0;
         loop {
             let started = Instant::now();
-            let mut req = self.http.post(format!("{}/v1/chat/completions", self.base)).bearer_auth(&self.token).header("x-sluice-tags", tags).json(&body);
+            let mut req = self.http.post(format!("{}/v1/chat/completions", self.base)).bearer_auth(&self.token).json(&body);
+            for (name, value) in headers {
+                req = req.header(*name, *value);
+            }
             if !cache {
                 req = req.header("cache-control", "no-store");
             }
@@ -143,7 +146,7 @@ fn key(case: &Case, target: &str) -> (String, String) {
 async fn answer(client: &Client, limit: Arc<Semaphore>, case: &Case, target: &str, on: &(dyn Fn(Event) + Sync)) -> ((String, String), Result<Reply, String>) {
     let reply = {
         let _slot = limit.acquire().await.expect("the semaphore is never closed");
-        client.chat(target, &case.messages, &case.params, SUITE_TAG, false).await
+        client.chat(target, &case.messages, &case.params, &[("x-sluice-tags", SUITE_TAG)], false).await
     };
     on(Event::Answered { case: &case.id, target, reply: &reply });
     (key(case, target), reply)

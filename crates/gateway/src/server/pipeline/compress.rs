@@ -29,6 +29,7 @@ pub async fn compress(engine: &Engine, rt: &Runtime, headers: &HeaderMap, then: 
         price: price.as_ref(),
         embedder: engine.semantic.embedder(),
         question_vector: embedded.filter(|e| e.whole).map(|e| (e.text.as_str(), e.vector.as_slice())),
+        loopback: policy.summary_model.is_some().then(|| engine.loopback_client()),
         now_ms: crate::now_ms(),
     };
     let mut compressed = body.clone();
