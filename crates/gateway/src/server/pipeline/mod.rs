@@ -136,11 +136,14 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         compress::Outcome::Off => {}
         compress::Outcome::Untouched(why) => call.compress_note = Some(why),
         compress::Outcome::Compressed(compressed, done) => {
+            // Every target gets the compressed request translated from the internal form, so
+            // the client's own-API wishes go unanswered: said in the log, as for translation.
+            if let Some(n) = native.take() {
+                call.left_out = n.wishes.iter().filter(|w| body.contains_key(**w)).map(|w| w.to_string()).collect();
+            }
             body = Arc::new(compressed);
             call.body = body.clone();
             call.compressed = Some(done);
-            // Every target gets the compressed request translated from the internal form.
-            native = None;
         }
     }
     let mut attempts = Vec::new();
