@@ -150,4 +150,19 @@ test.describe.serial("Routing page", () => {
     await shot("hand-edit");
     expect((await chat("manual", "hello")).rule).toBe("by-hand");
   });
+
+  test("a rule sets its own compression", async () => {
+    await rows().filter({ hasText: "by-hand" }).click();
+    const editor = page.getByRole("region", { name: "Rule by-hand" });
+    await editor.getByLabel("Compression", { exact: true }).selectOption("retrieval");
+    await editor.getByLabel("Compression keeps").fill("150");
+    await expect(editor.getByText("Keep between 1 and 100 % of the tokens.")).toBeVisible();
+    await editor.getByLabel("Compression keeps").fill("10");
+    await page.getByRole("button", { name: "Save rules" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+    const { config } = await (await fetch(`${sluice.url}/api/config`, { headers: { Authorization: `Bearer ${sluice.token}` } })).json();
+    const rule = config.rules.find((r: { name: string }) => r.name === "by-hand");
+    expect(rule.then.compress).toEqual({ retrieval: true, ratio: 0.1 });
+    await shot("compression");
+  });
 });

@@ -183,11 +183,25 @@ export interface When {
   not?: When;
 }
 
+/** `[compress]`, or a rule's own. */
+export interface CompressPolicy {
+  retrieval?: boolean;
+  pruning?: boolean;
+  ratio?: number;
+  max_tokens?: number;
+  min_tokens?: number;
+  recent_messages?: number;
+  with_tools?: boolean;
+  summary_model?: string;
+  summary_timeout_secs?: number;
+}
+
 export interface Then {
   targets?: string[];
   max_tokens?: number;
   temperature?: number;
   cache?: RouteCache;
+  compress?: CompressPolicy;
   timeout_secs?: number;
   reject?: string;
   tags?: string[];

@@ -118,6 +118,7 @@ export function checkRule(rule: Rule, others: string[], providers: string[]): Ru
   if (unknown) out["then.targets"] = `${unknown} is not "provider/model" with a configured provider.`;
   if (t.max_tokens !== undefined && !(Number.isInteger(t.max_tokens) && t.max_tokens >= 1)) out["then.max_tokens"] = "Use a whole number of at least 1.";
   if (t.temperature !== undefined && !(t.temperature >= 0 && t.temperature <= 2)) out["then.temperature"] = "Use a temperature between 0 and 2.";
+  if (t.compress?.ratio !== undefined && !(t.compress.ratio > 0 && t.compress.ratio <= 1)) out["then.compress.ratio"] = "Keep between 1 and 100 % of the tokens.";
   return out;
 }
 

@@ -124,29 +124,28 @@ mod tests {
     }
 
     #[test]
-    fn keeps_the_relevant_turn_and_tool_pairs_whole() {
+    fn keeps_the_relevant_exchange_and_drops_a_tool_exchange_whole() {
         let filler = "words about the weather and the harvest festival in the valley ".repeat(8);
         let messages = vec![
             turn("system", "You are helpful."),
             turn("user", "What is the capital of Peru? It is Lima, remember that."),
             turn("assistant", "Lima is the capital of Peru."),
+            turn("user", "What is the weather in Oslo?"),
             json!({ "role": "assistant", "content": null, "tool_calls": [{ "id": "c1", "type": "function", "function": { "name": "weather", "arguments": "{\"city\": \"Oslo\"}" } }] }),
             json!({ "role": "tool", "tool_call_id": "c1", "content": filler }),
-            turn("user", &format!("<sluice:pin>Always answer in French. {filler}")),
-            turn("assistant", &filler),
-            turn("user", &filler),
-            turn("assistant", &filler),
+            turn("assistant", "It is cold in Oslo."),
+            turn("user", "<sluice:pin>Always answer in French."),
+            turn("assistant", "D'accord."),
+            turn("user", "Thanks for all of that."),
+            turn("assistant", "De rien."),
             turn("user", "Which capital did I ask about, Peru's?"),
         ];
         let tokens: Vec<u32> = messages.iter().map(|m| crate::pricing::count_tokens(&text_of(m)) as u32).collect();
-        let pruned = prune(&messages, &tokens, 2, |total| total / 2).expect("something to drop");
-        let roles: Vec<&str> = pruned.messages.iter().map(|m| m["role"].as_str().unwrap()).collect();
-        assert!(pruned.messages.iter().any(|m| m["content"] == "What is the capital of Peru? It is Lima, remember that."));
+        let pruned = prune(&messages, &tokens, 2, |total| total - 50).expect("something to drop");
+        assert_eq!(pruned.dropped, [3, 4, 5, 6], "the weather exchange goes whole: question, call, result, answer");
+        assert_eq!(pruned.messages[1]["content"], "What is the capital of Peru? It is Lima, remember that.");
+        assert_eq!(pruned.messages[3]["content"], "Always answer in French.", "pinned, the marker not sent");
         assert_eq!(pruned.messages.last().unwrap()["content"], "Which capital did I ask about, Peru's?");
-        assert_eq!(pruned.messages[0]["role"], "system");
-        assert!(pruned.messages.iter().any(|m| m["content"].as_str().is_some_and(|c| c.starts_with("Always answer in French."))), "pinned, marker gone");
-        // The tool call and its result went together (or stayed together).
-        assert_eq!(pruned.dropped.contains(&3), pruned.dropped.contains(&4), "{roles:?}");
-        assert!(pruned.after < pruned.before);
+        assert!(pruned.after <= pruned.before - 50);
     }
 }

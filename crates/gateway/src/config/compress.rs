@@ -3,12 +3,15 @@
 use super::FieldError;
 use serde::{Deserialize, Serialize};
 
+/// Written out without its defaults, so a rule's policy reads back as it was written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CompressConfig {
     /// Keep only the parts of a long system prompt the latest user message needs.
+    #[serde(skip_serializing_if = "is_false")]
     pub retrieval: bool,
     /// Drop earlier turns the latest user message does not need.
+    #[serde(skip_serializing_if = "is_false")]
     pub pruning: bool,
     /// The budget as a share of the tokens of what is compressed (0–1)…
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -17,17 +20,41 @@ pub struct CompressConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_tokens: Option<u32>,
     /// Below this many tokens (of the system prompt, or of the conversation) nothing is touched.
+    #[serde(skip_serializing_if = "is_default_min")]
     pub min_tokens: u32,
     /// Pruning always keeps this many of the latest messages.
+    #[serde(skip_serializing_if = "is_default_recent")]
     pub recent_messages: usize,
     /// Requests that offer tools (agents) are left alone unless this is on: not measured yet.
+    #[serde(skip_serializing_if = "is_false")]
     pub with_tools: bool,
     /// Pruned turns are summarised by this model ("provider/model" or a route) and the summary
     /// sent in their place; once per pruned prefix, then reused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary_model: Option<String>,
     /// A summary that takes longer is given up on, and the request goes out uncompressed.
+    #[serde(skip_serializing_if = "is_default_timeout")]
     pub summary_timeout_secs: u64,
+}
+
+const MIN_TOKENS: u32 = 1000;
+const RECENT: usize = 4;
+const SUMMARY_TIMEOUT_SECS: u64 = 20;
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_default_min(n: &u32) -> bool {
+    *n == MIN_TOKENS
+}
+
+fn is_default_recent(n: &usize) -> bool {
+    *n == RECENT
+}
+
+fn is_default_timeout(n: &u64) -> bool {
+    *n == SUMMARY_TIMEOUT_SECS
 }
 
 /// The share kept when neither `ratio` nor `max_tokens` is given.
@@ -35,7 +62,7 @@ pub const DEFAULT_RATIO: f64 = 0.25;
 
 impl Default for CompressConfig {
     fn default() -> Self {
-        CompressConfig { retrieval: false, pruning: false, ratio: None, max_tokens: None, min_tokens: 1000, recent_messages: 4, with_tools: false, summary_model: None, summary_timeout_secs: 20 }
+        CompressConfig { retrieval: false, pruning: false, ratio: None, max_tokens: None, min_tokens: MIN_TOKENS, recent_messages: RECENT, with_tools: false, summary_model: None, summary_timeout_secs: SUMMARY_TIMEOUT_SECS }
     }
 }
 

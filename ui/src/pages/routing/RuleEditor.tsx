@@ -4,6 +4,7 @@ import { blank, CONDITION_KINDS, kindsOf, without, type ConditionKind, type Rule
 import { ConditionRow } from "./ConditionRow";
 import { DifficultySlider } from "./DifficultySlider";
 import { FieldError } from "./FieldError";
+import { CompressPicker } from "./CompressPicker";
 import { TargetsPicker } from "./TargetsPicker";
 
 interface Props {
@@ -83,6 +84,7 @@ export function RuleEditor({ rule, onChange, problems, intents, budgets }: Props
             <option value="off">off</option>
           </select>
         </label>
+        <CompressPicker value={rule.then.compress} onChange={(compress) => setThen({ compress })} />
         <label className="field">
           <span>Tags for the log</span>
           <input aria-label="Rule tags" value={(rule.then.tags ?? []).join(", ")} onChange={(e) => setThen({ tags: e.target.value.split(",").map((t) => t.trim()).filter(Boolean) })} />
@@ -90,6 +92,7 @@ export function RuleEditor({ rule, onChange, problems, intents, budgets }: Props
       </div>
       <FieldError problems={problems} field="then.max_tokens" />
       <FieldError problems={problems} field="then.temperature" />
+      <FieldError problems={problems} field="then.compress.ratio" />
     </section>
   );
 }
