@@ -221,3 +221,15 @@ def test_a_summary_that_fails_or_times_out_sends_the_request_uncompressed(sluice
     assert mock.requests()[-1]["body"]["messages"] == messages
     note = s.detail(r.headers["x-sluice-request-id"])["compress_note"]
     assert note == "left uncompressed: the summary by mock/hang failed: took more than 1 s"
+
+
+def test_a_document_pasted_into_the_question_is_compressed_too(sluice_factory, mock):
+    s = sluice_factory(COMPRESS)
+    content = [{"type": "text", "text": SYSTEM}, {"type": "text", "text": QUESTION}]
+    r = s.post("/v1/chat/completions", json={"model": "mock/m", "messages": [{"role": "user", "content": content}]})
+    assert r.status_code == 200, r.text
+    assert r.headers["x-sluice-compressed"].endswith("levers=retrieval")
+    sent = mock.requests()[-1]["body"]["messages"]
+    document, question = [p["text"] for p in sent[0]["content"]]
+    assert question == QUESTION and "fourteen rescues" in document and len(document) < 0.3 * len(SYSTEM)
+    check_kept_in_order(document)

@@ -127,14 +127,20 @@ impl Compressor {
         let mut done = Compressed { before, after: before, levers: Vec::new(), kept: Vec::new(), dropped: Vec::new(), usd: None };
         let mut summary_usd = 0.0;
         if policy.retrieval {
-            if let Some((prepared, selection)) = self.retrieval(policy, &messages, &question, cx).await {
-                done.levers.push("retrieval".into());
-                let pieces: Vec<&str> = prepared.doc.pieces().collect();
-                let kept: std::collections::HashSet<usize> = selection.kept.iter().copied().collect();
-                done.kept.extend(selection.kept.iter().take(LISTED).map(|&i| clip(pieces[i])));
-                done.dropped.extend((0..pieces.len()).filter(|i| !kept.contains(i)).take(LISTED).map(|i| clip(pieces[i])));
-                tokens[0] = selection.tokens;
-                messages[0]["content"] = json!(selection.text);
+            let found = long_text(&messages, policy.min_tokens, |t| self.tokens(t));
+            if let Some((place, text, question)) = found.map(|(place, text)| {
+                let question = place.question(&messages).unwrap_or_else(|| question.clone());
+                (place, text, question)
+            }) {
+                if let Some((prepared, selection)) = self.retrieval(policy, text, &question, cx).await {
+                    done.levers.push("retrieval".into());
+                    let pieces: Vec<&str> = prepared.doc.pieces().collect();
+                    let kept: std::collections::HashSet<usize> = selection.kept.iter().copied().collect();
+                    done.kept.extend(selection.kept.iter().take(LISTED).map(|&i| clip(pieces[i])));
+                    done.dropped.extend((0..pieces.len()).filter(|i| !kept.contains(i)).take(LISTED).map(|i| clip(pieces[i])));
+                    let at = place.write(&mut messages, selection.text);
+                    tokens[at] = self.tokens(&prune::text_of(&messages[at]));
+                }
             }
         }
         // What the provider may still have cached of the compressed form: its own head when
@@ -213,10 +219,8 @@ impl Compressor {
         n
     }
 
-    /// The system prompt's selection for the question, when it is long enough to compress.
-    async fn retrieval(&self, policy: &CompressConfig, messages: &[Value], question: &str, cx: &Context<'_>) -> Option<(Arc<Prepared>, Selection)> {
-        let first = messages.first().filter(|m| matches!(m["role"].as_str(), Some("system" | "developer")))?;
-        let text = prune::text_of(first);
+    /// The long text's selection for the question, when it is long enough to compress.
+    async fn retrieval(&self, policy: &CompressConfig, text: String, question: &str, cx: &Context<'_>) -> Option<(Arc<Prepared>, Selection)> {
         let key: [u8; 32] = Sha256::digest(text.as_bytes()).into();
         let known = self.documents.lock().expect("documents lock").get(&key).cloned();
         let prepared = match known {
@@ -258,6 +262,58 @@ impl Compressor {
             }
         };
         Some(vectors.iter().map(|v| crate::embed::cosine(v, &q)).collect())
+    }
+}
+
+/// Where a long text to retrieve from sits.
+enum Place {
+    /// The system prompt (a string, or its text parts joined).
+    System,
+    /// A text part of the first user message that has other parts (the question) or later turns:
+    /// documents pasted into the conversation.
+    Part { message: usize, part: usize },
+}
+
+/// The system prompt when it has `min_tokens` or more, else the longest text part of the first
+/// user message when that has as many and is not all the conversation asks.
+fn long_text(messages: &[Value], min_tokens: u32, count: impl Fn(&str) -> u32) -> Option<(Place, String)> {
+    if let Some(system) = messages.first().filter(|m| matches!(m["role"].as_str(), Some("system" | "developer"))) {
+        let text = prune::text_of(system);
+        if count(&text) >= min_tokens {
+            return Some((Place::System, text));
+        }
+    }
+    let message = messages.iter().position(|m| m["role"] == "user")?;
+    let parts = messages[message]["content"].as_array()?;
+    let (part, text) = parts.iter().enumerate().filter_map(|(i, p)| Some((i, p["text"].as_str().filter(|_| p["type"] == "text")?))).max_by_key(|(_, t)| t.len())?;
+    let later_turn = messages[message + 1..].iter().any(|m| m["role"] == "user");
+    let other_text = parts.iter().enumerate().any(|(i, p)| i != part && p["text"].as_str().is_some_and(|t| !t.trim().is_empty()));
+    (count(text) >= min_tokens && (later_turn || other_text)).then(|| (Place::Part { message, part }, text.to_owned()))
+}
+
+impl Place {
+    /// The question when the long text shares its message with it: the message's other texts.
+    fn question(&self, messages: &[Value]) -> Option<String> {
+        let Place::Part { message, part } = *self else { return None };
+        let last_user = messages.iter().rposition(|m| m["role"] == "user")?;
+        (last_user == message).then(|| {
+            let parts = messages[message]["content"].as_array().into_iter().flatten();
+            parts.enumerate().filter(|(i, _)| *i != part).filter_map(|(_, p)| p["text"].as_str()).collect::<Vec<_>>().join("\n")
+        })
+    }
+
+    /// Puts the kept text in place; returns the message's index.
+    fn write(&self, messages: &mut [Value], text: String) -> usize {
+        match *self {
+            Place::System => {
+                messages[0]["content"] = json!(text);
+                0
+            }
+            Place::Part { message, part } => {
+                messages[message]["content"][part]["text"] = json!(text);
+                message
+            }
+        }
     }
 }
 
