@@ -233,3 +233,16 @@ def test_a_document_pasted_into_the_question_is_compressed_too(sluice_factory, m
     document, question = [p["text"] for p in sent[0]["content"]]
     assert question == QUESTION and "fourteen rescues" in document and len(document) < 0.3 * len(SYSTEM)
     check_kept_in_order(document)
+
+
+def test_follow_up_questions_the_same_chunks_answer_get_the_same_prompt(sluice_factory, mock):
+    s = sluice_factory(COMPRESS)
+    sent = []
+    for question in (QUESTION, "What did the lighthouse keeper polish every evening before sunset?", "Which wood fires the stone oven of the corner bakery?"):
+        r = s.post("/v1/chat/completions", json={"model": "mock/m", "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}]})
+        assert r.status_code == 200, r.text
+        sent.append(sent_system(mock))
+    # The second question's best chunks were all sent for the first: the same prompt again, a
+    # prefix the provider can cache. The third needs another paragraph.
+    assert sent[1] == sent[0]
+    assert sent[2] != sent[0] and "beech wood" in sent[2]

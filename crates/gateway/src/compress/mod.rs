@@ -59,12 +59,18 @@ pub struct Compressed {
     pub usd: Option<(f64, f64)>,
 }
 
-/// A prompt prepared for retrieval, and its chunks' embeddings once computed.
+/// A prompt prepared for retrieval, its chunks' embeddings once computed, and the selection
+/// last sent from it.
 struct Prepared {
     doc: Document,
     vectors: OnceLock<Vec<Vec<f32>>>,
     embedding: AtomicBool,
+    last: Mutex<Option<Selection>>,
 }
+
+/// A question whose best chunks are all in the selection last sent gets that selection again:
+/// the same compressed prompt, turn after turn, is a prefix the provider can cache.
+const STABLE_TOP: usize = 3;
 
 pub struct Compressor {
     documents: Mutex<LruCache<[u8; 32], Arc<Prepared>>>,
@@ -127,11 +133,8 @@ impl Compressor {
         let mut done = Compressed { before, after: before, levers: Vec::new(), kept: Vec::new(), dropped: Vec::new(), usd: None };
         let mut summary_usd = 0.0;
         if policy.retrieval {
-            let found = long_text(&messages, policy.min_tokens, |t| self.tokens(t));
-            if let Some((place, text, question)) = found.map(|(place, text)| {
+            if let Some((place, text)) = long_text(&messages, policy.min_tokens, |t| self.tokens(t)) {
                 let question = place.question(&messages).unwrap_or_else(|| question.clone());
-                (place, text, question)
-            }) {
                 if let Some((prepared, selection)) = self.retrieval(policy, text, &question, cx).await {
                     done.levers.push("retrieval".into());
                     let pieces: Vec<&str> = prepared.doc.pieces().collect();
@@ -226,7 +229,8 @@ impl Compressor {
         let prepared = match known {
             Some(p) => p,
             None => {
-                let prepared = Arc::new(tokio::task::spawn_blocking(move || Prepared { doc: Document::new(text), vectors: OnceLock::new(), embedding: AtomicBool::new(false) }).await.ok()?);
+                let prepare = move || Prepared { doc: Document::new(text), vectors: OnceLock::new(), embedding: AtomicBool::new(false), last: Mutex::new(None) };
+                let prepared = Arc::new(tokio::task::spawn_blocking(prepare).await.ok()?);
                 self.documents.lock().expect("documents lock").put(key, prepared.clone());
                 prepared
             }
@@ -236,7 +240,14 @@ impl Compressor {
         }
         let meaning = self.meaning(&prepared, question, cx).await;
         let scores = prepared.doc.scores(question, meaning.as_deref(), WEIGHTS);
-        let selection = prepared.doc.select(&scores, policy.budget(prepared.doc.total_tokens));
+        let budget = policy.budget(prepared.doc.total_tokens);
+        let mut best: Vec<usize> = (0..scores.len()).collect();
+        best.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let mut last = prepared.last.lock().expect("last selection lock");
+        let stable = last.clone().filter(|l| l.tokens <= budget && best.iter().take(STABLE_TOP).all(|i| l.kept.contains(i)));
+        let selection = stable.unwrap_or_else(|| prepared.doc.select(&scores, budget));
+        *last = Some(selection.clone());
+        drop(last);
         (selection.kept.len() < prepared.doc.chunks.len()).then_some((prepared, selection))
     }
 
