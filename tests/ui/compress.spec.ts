@@ -33,7 +33,7 @@ test("a compressed request shows what was kept and dropped, and the dashboard co
     await page.screenshot({ path: join(import.meta.dirname, "screenshots", "compress-detail.png"), fullPage: true });
     await page.getByRole("link", { name: "Dashboard" }).click();
     const stat = page.locator(".stat").filter({ hasText: "Compression" });
-    await expect(stat).toContainText(`${Number(before) - Number(after)} tokens not sent, 1 requests`);
+    await expect(stat).toContainText(`${Number(before) - Number(after)} tokens not sent, in 1 calls`);
     await page.screenshot({ path: join(import.meta.dirname, "screenshots", "compress-dashboard.png"), fullPage: true });
     await page.close();
   } finally {

@@ -258,3 +258,11 @@ export function useRunAction() {
 export function useMakeRule() {
   return useChange((client, run: number) => client<{ rule: string }>(`/api/runs/${run}/rule`, { method: "POST" }), [["config"]]);
 }
+
+/** Says whether an answer was right; a wrong one from the cache leaves the cache. */
+export function useFeedback() {
+  return useChange(
+    (client, { id, verdict }: { id: string; verdict: "good" | "bad" }) => client<{ removed_cache_entry: string | null }>(`/api/requests/${encodeURIComponent(id)}/feedback`, { method: "POST", body: { verdict } }),
+    [["request"], ...CACHE_VIEWS],
+  );
+}

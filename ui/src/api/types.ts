@@ -95,6 +95,7 @@ export interface RequestDetail extends RequestRow {
   compressed: Compressed | null;
   /** Why compression, switched on, left the request as it was. */
   compress_note: string | null;
+  feedback: { verdict: "good" | "bad"; note: string | null; ts: number } | null;
 }
 
 export interface Compressed {

@@ -54,7 +54,7 @@ function Totals({ usage }: { usage: Usage | undefined }) {
       <Stat
         label="Compression"
         value={formatUsd(t?.compressed_saved_usd)}
-        hint={t ? `${formatTokens(t.compressed_tokens_saved)} tokens not sent, ${formatCount(t.compressed_requests)} requests` : undefined}
+        hint={t ? `${formatTokens(t.compressed_tokens_saved)} tokens not sent, in ${formatCount(t.compressed_requests)} calls` : undefined}
       />
       <Stat label="Cache hit rate" value={t ? formatPercent(t.cache_hits, t.requests) : "—"} hint={t ? `${formatCount(t.cache_hits)} answered from cache` : undefined} />
       <Stat label="Requests" value={formatCount(t?.requests)} hint={t ? `${formatTokens(t.prompt_tokens + t.completion_tokens)} tokens, ${formatCount(t.errors)} failed` : undefined} />

@@ -157,6 +157,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/api/stats", get(admin::stats))
         .route("/api/requests", get(admin::requests))
         .route("/api/requests/{id}", get(admin::request_detail))
+        .route("/api/requests/{id}/feedback", post(admin::feedback::feedback))
         .route("/api/health", get(admin::health))
         .route("/api/config", get(admin::get_config).put(admin::put_config))
         .route("/api/usage", get(admin::usage))

@@ -9,6 +9,7 @@
 
 mod bit_index;
 mod entries;
+mod feedback;
 mod journal;
 mod queries;
 mod schema;
@@ -16,6 +17,7 @@ mod usage;
 mod vectors;
 mod writer;
 
+pub use feedback::{feedback_of, record_feedback, RequestFeedback, Verdict};
 pub use entries::{cache_counts, cache_entries, cache_entry_exists, parse_entry_id, CacheCounts, CacheEntryRow};
 pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, rule_stats, spend_since, stats, RuleStats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
 pub use usage::{totals, usage, DayUsage, ModelUsage, Totals, UsageReport, UsageTotals};

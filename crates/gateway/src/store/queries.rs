@@ -72,6 +72,8 @@ pub struct RequestDetail {
     pub compressed: Option<crate::compress::Compressed>,
     /// Why compression, switched on, left the request as it was.
     pub compress_note: Option<String>,
+    /// What a person or a tool said of the answer.
+    pub feedback: Option<super::RequestFeedback>,
 }
 
 /// A stored answer, as the cache serves it.
@@ -197,7 +199,8 @@ pub fn request_detail(conn: &Connection, id: &str) -> rusqlite::Result<Option<Re
     let attempts = stmt
         .query_map([id], |r| Ok(AttemptRow { provider: r.get(0)?, model: r.get(1)?, status: r.get(2)?, error: r.get(3)?, latency_ms: r.get(4)? }))?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Some(RequestDetail { request, attempts, request_body, response_body, cache_entry, question, matched_question, left_out, compressed, compress_note }))
+    let feedback = super::feedback_of(conn, id)?;
+    Ok(Some(RequestDetail { request, attempts, request_body, response_body, cache_entry, question, matched_question, left_out, compressed, compress_note, feedback }))
 }
 
 pub fn cache_get(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<Option<StoredAnswer>> {

@@ -131,6 +131,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE requests ADD COLUMN compress_saved_usd REAL;
     ALTER TABLE requests ADD COLUMN compress_detail TEXT;
     ALTER TABLE requests ADD COLUMN compress_note TEXT;",
+    // 7: feedback on answers, from people (the UI) and tools (the admin API).
+    "CREATE TABLE request_feedback (
+        request_id TEXT PRIMARY KEY REFERENCES requests(id) ON DELETE CASCADE,
+        ts INTEGER NOT NULL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('good', 'bad')),
+        note TEXT
+    ) WITHOUT ROWID;",
 ];
 
 /// Makes sqlite-vec available to every connection opened after this (the schema needs it).

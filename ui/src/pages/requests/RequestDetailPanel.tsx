@@ -1,4 +1,4 @@
-import { useInvalidateEntry, useRequestDetail } from "../../api/hooks";
+import { useFeedback, useRequestDetail } from "../../api/hooks";
 import { AddToSuite } from "../../components/AddToSuite";
 import { CacheBadge, StatusBadge } from "../../components/Badges";
 import { ErrorBox } from "../../components/ErrorBox";
@@ -7,7 +7,6 @@ import { formatClientApi, formatMs, formatTimestamp, formatTokens, formatUsd } f
 
 export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () => void }) {
   const detail = useRequestDetail(id);
-  const invalidate = useInvalidateEntry();
   const d = detail.data;
   return (
     <aside className="detail card" aria-label="Request detail">
@@ -84,15 +83,7 @@ export function RequestDetailPanel({ id, onClose }: { id: string; onClose: () =>
               </dl>
             </>
           )}
-          {d.cache_entry && (
-            <p>
-              <button className="ghost small" onClick={() => invalidate.mutate({ id: d.cache_entry!, requestId: d.id })} disabled={invalidate.isPending || invalidate.isSuccess}>
-                Wrong answer
-              </button>{" "}
-              <span className="muted small">{invalidate.isSuccess ? "Removed from the cache and counted." : "Removes the cached answer so the next ask goes upstream."}</span>
-            </p>
-          )}
-          <ErrorBox error={invalidate.error} />
+          <Verdict id={d.id} given={d.feedback?.verdict ?? null} fromCache={d.cache_entry !== null} />
           <h3>Route</h3>
           {d.attempts.length === 0 ? (
             <p className="muted small">{d.cache.startsWith("hit") ? "Answered from the cache; no upstream call." : "No upstream call was made."}</p>
@@ -165,6 +156,33 @@ function Compression({ c }: { c: Compressed }) {
           ))}
         </ul>
       </details>
+    </>
+  );
+}
+
+/** Says whether the answer was right; "wrong" on a cached answer takes it out of the cache. */
+function Verdict({ id, given, fromCache }: { id: string; given: "good" | "bad" | null; fromCache: boolean }) {
+  const feedback = useFeedback();
+  const say = (verdict: "good" | "bad") => feedback.mutate({ id, verdict });
+  const removed = feedback.data?.removed_cache_entry;
+  return (
+    <>
+      <div className="row tight">
+        <button className={`ghost small${given === "good" ? " active" : ""}`} aria-pressed={given === "good"} onClick={() => say("good")} disabled={feedback.isPending}>
+          Right answer
+        </button>
+        <button className={`ghost small${given === "bad" ? " active" : ""}`} aria-pressed={given === "bad"} onClick={() => say("bad")} disabled={feedback.isPending}>
+          Wrong answer
+        </button>
+        {removed ? (
+          <span className="ok-text small" role="status">
+            Removed from the cache and counted.
+          </span>
+        ) : (
+          fromCache && given !== "bad" && <span className="muted small">“Wrong” removes the cached answer so the next ask goes upstream.</span>
+        )}
+      </div>
+      <ErrorBox error={feedback.error} />
     </>
   );
 }

@@ -1,6 +1,7 @@
 //! The admin API under `/api`, used by the UI in the desktop window and in a browser.
 
 pub mod cache;
+pub mod feedback;
 pub mod keys;
 pub mod providers;
 pub mod routing;
