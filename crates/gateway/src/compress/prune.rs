@@ -27,17 +27,9 @@ pub struct Pruned {
     pub dropped: Vec<usize>,
 }
 
-/// The text of a message (its text parts, tool calls' arguments).
+/// The text of a message: its text parts and its tool calls' arguments.
 pub fn text_of(m: &Value) -> String {
-    let mut out = String::new();
-    match &m["content"] {
-        Value::String(s) => out.push_str(s),
-        Value::Array(parts) => parts.iter().filter_map(|p| p["text"].as_str()).for_each(|t| {
-            out.push_str(t);
-            out.push('\n');
-        }),
-        _ => {}
-    }
+    let mut out = crate::wire::message_text(m).into_owned();
     for call in m["tool_calls"].as_array().into_iter().flatten() {
         out.push_str(call.pointer("/function/arguments").and_then(Value::as_str).unwrap_or(""));
     }

@@ -26,6 +26,13 @@ pub async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<
     })
 }
 
+/// Reads a JSON body into `T` (the admin API's requests); an error names the field at fault.
+pub async fn read_json<T: serde::de::DeserializeOwned>(body: Body, headers: &HeaderMap, limit: usize) -> Result<T, ApiError> {
+    let bytes = read_body(body, headers, limit).await?;
+    let de = &mut serde_json::Deserializer::from_slice(&bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| ApiError::invalid_param(e.path().to_string(), format!("{}: {}", e.path(), e.inner())))
+}
+
 /// Parses a JSON object body, with errors that point at the problem.
 pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if let Err(e) = std::str::from_utf8(bytes) {

@@ -133,6 +133,11 @@ impl Suite {
         suite
     }
 
+    /// A stored suite (its specs numbered from 1, as they were stored).
+    pub fn from_specs(name: &str, specs: &[CaseSpec]) -> Suite {
+        Suite::new(name, specs.iter().cloned().enumerate().map(|(i, s)| (i + 1, Ok(s))).collect())
+    }
+
     pub fn parse_jsonl(name: &str, text: &str) -> Suite {
         Suite::new(name, read_jsonl(text))
     }
@@ -147,7 +152,7 @@ impl CaseSpec {
         let mut turns = Vec::new();
         for (i, m) in messages.iter().enumerate() {
             let role = m["role"].as_str().unwrap_or("");
-            let text = text_of(&m["content"]).ok_or_else(|| format!("messages[{i}] holds more than text (images, files or tool calls); suite cases are text"))?;
+            let text = crate::wire::plain_text(&m["content"]).ok_or_else(|| format!("messages[{i}] holds more than text (images, files or tool calls); suite cases are text"))?;
             match role {
                 "system" | "developer" if i == 0 => system = Some(text),
                 "user" | "assistant" => turns.push(json!({ "role": role, "content": text })),
@@ -161,15 +166,6 @@ impl CaseSpec {
             _ => (None, Some(turns)),
         };
         Ok(CaseSpec { id: Some(id), system, prompt, messages, vars: Map::new(), params, checks: Vec::new() })
-    }
-}
-
-/// A message's text: a string, or text parts joined; `None` when it holds anything else.
-fn text_of(content: &Value) -> Option<String> {
-    match content {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(parts) => parts.iter().map(|p| (p["type"] == "text").then(|| p["text"].as_str()).flatten()).collect::<Option<Vec<_>>>().map(|t| t.join("\n")),
-        _ => None,
     }
 }
 

@@ -73,7 +73,7 @@ async fn drive(store: &Arc<Store>, client: &Client, id: i64) -> Result<(), Store
     let Some(record) = store.read(move |c| store::run(c, id)).await? else {
         return Ok(());
     };
-    let suite = Suite::new(&record.plan.suite, record.plan.items());
+    let suite = Suite::from_specs(&record.plan.suite, &record.plan.specs);
     let prior = Prior {
         replies: record.replies.into_iter().map(|(case, target, reply)| ((case, target), reply)).collect(),
         results: record.results.into_iter().map(|r| ((r.case.clone(), r.target.clone()), r)).collect(),

@@ -1,7 +1,7 @@
 //! Suites and their runs in SQLite (schema migration 5). Reads take a read connection, writes
 //! the write connection (`Store::write`), each in its own transaction.
 
-use super::case::{CaseSpec, Item};
+use super::case::CaseSpec;
 use super::report::{CaseResult, TargetTotals};
 use super::run::{Reply, RunOptions};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -52,13 +52,6 @@ pub struct Plan {
     #[serde(flatten)]
     pub options: RunOptions,
     pub prices: BTreeMap<String, Option<[f64; 2]>>,
-}
-
-impl Plan {
-    /// The suite's specs as items to build (numbered as stored).
-    pub fn items(&self) -> Vec<Item> {
-        self.specs.iter().cloned().enumerate().map(|(i, s)| (i + 1, Ok(s))).collect()
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,18 +124,28 @@ pub fn create(conn: &mut Connection, name: &str, specs: &[CaseSpec]) -> rusqlite
     Ok(Some(id))
 }
 
-/// Renames the suite and replaces its cases; `Ok(false)` when the suite is gone or the name
-/// belongs to another suite.
-pub fn replace(conn: &mut Connection, id: i64, name: &str, specs: &[CaseSpec]) -> rusqlite::Result<bool> {
+/// What `replace` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Replaced {
+    Saved,
+    /// No suite has that id.
+    Gone,
+    /// Another suite has that name.
+    NameTaken,
+}
+
+/// Renames the suite and replaces its cases.
+pub fn replace(conn: &mut Connection, id: i64, name: &str, specs: &[CaseSpec]) -> rusqlite::Result<Replaced> {
     let tx = conn.transaction()?;
     let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM suites WHERE name = ?1 AND id != ?2)", params![name, id], |r| r.get(0))?;
-    if taken || tx.execute("UPDATE suites SET name = ?2, updated_ms = ?3 WHERE id = ?1", params![id, name, crate::now_ms()])? == 0 {
-        return Ok(false);
+    if tx.execute("UPDATE suites SET name = ?2, updated_ms = ?3 WHERE id = ?1 AND NOT ?4", params![id, name, crate::now_ms(), taken])? == 0 {
+        let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM suites WHERE id = ?1)", [id], |r| r.get(0))?;
+        return Ok(if exists { Replaced::NameTaken } else { Replaced::Gone });
     }
     tx.execute("DELETE FROM suite_cases WHERE suite_id = ?1", [id])?;
     put_cases(&tx, id, specs)?;
     tx.commit()?;
-    Ok(true)
+    Ok(Replaced::Saved)
 }
 
 fn put_cases(tx: &rusqlite::Transaction, id: i64, specs: &[CaseSpec]) -> rusqlite::Result<()> {

@@ -100,6 +100,28 @@ pub fn to_internal(api: ClientApi, request: &serde_json::Map<String, serde_json:
     }
 }
 
+/// A message's text: a string content, or its text parts joined by newlines (other parts add
+/// nothing). What rules match on and compression ranks.
+pub fn message_text(m: &serde_json::Value) -> std::borrow::Cow<'_, str> {
+    use serde_json::Value;
+    match m.get("content") {
+        Some(Value::String(s)) => std::borrow::Cow::Borrowed(s),
+        Some(Value::Array(parts)) => std::borrow::Cow::Owned(parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n")),
+        _ => std::borrow::Cow::Borrowed(""),
+    }
+}
+
+/// A content's text when it holds nothing but text: a string, or text parts joined by
+/// newlines; `None` with an image, a file or anything else in it.
+pub fn plain_text(content: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match content {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(parts) => parts.iter().map(|p| (p["type"] == "text").then(|| p["text"].as_str()).flatten()).collect::<Option<Vec<&str>>>().map(|t| t.join("\n")),
+        _ => None,
+    }
+}
+
 /// Appends `items` to the last turn when it has `role` (APIs that want roles to alternate),
 /// else starts a turn `{"role", field: items}`.
 pub fn push_turn(turns: &mut Vec<serde_json::Value>, role: &str, field: &str, items: Vec<serde_json::Value>) {

@@ -78,15 +78,7 @@ fn role(m: &Value) -> &str {
 
 /// A message's text: a string, or text parts only (an image makes it no plain question).
 fn text(m: &Value) -> Option<String> {
-    let text = match m.get("content")? {
-        Value::String(s) => s.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .map(|p| (p.get("type").and_then(Value::as_str) == Some("text")).then(|| p.get("text").and_then(Value::as_str)).flatten())
-            .collect::<Option<Vec<&str>>>()?
-            .join("\n"),
-        _ => return None,
-    };
+    let text = crate::wire::plain_text(m.get("content")?)?;
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
 }

@@ -1,6 +1,6 @@
 //! What rules look at, read once per request from the internal request and its headers.
 
-use crate::wire::ClientApi;
+use crate::wire::{message_text, ClientApi};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -60,12 +60,12 @@ impl<'a> Facts<'a> {
                 _ => {}
             }
         }
-        let user_text = match messages.iter().rev().find(|m| role(m) == "user").map(text_of) {
+        let user_text = match messages.iter().rev().find(|m| role(m) == "user").map(message_text) {
             Some(Cow::Borrowed(s)) => Cow::Borrowed(s.trim()),
             Some(Cow::Owned(s)) => Cow::Owned(s.trim().to_owned()),
             None => Cow::Borrowed(""),
         };
-        let mut system: Vec<Cow<str>> = messages.iter().filter(|m| matches!(role(m).as_str(), "system" | "developer")).map(text_of).collect();
+        let mut system: Vec<Cow<str>> = messages.iter().filter(|m| matches!(role(m).as_str(), "system" | "developer")).map(message_text).collect();
         let system_text = if system.len() == 1 { system.pop().expect("one") } else { Cow::Owned(system.join("\n")) };
         let format = body.get("response_format").and_then(|f| f.get("type")).and_then(Value::as_str);
         Facts {
@@ -87,11 +87,3 @@ impl<'a> Facts<'a> {
     }
 }
 
-/// A message's text parts, joined.
-fn text_of(m: &Value) -> Cow<'_, str> {
-    match m.get("content") {
-        Some(Value::String(s)) => Cow::Borrowed(s),
-        Some(Value::Array(parts)) => Cow::Owned(parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n")),
-        _ => Cow::Borrowed(""),
-    }
-}

@@ -1,7 +1,7 @@
 //! What the Routing page shows and tries: "why this route" for a request (on the saved rules
 //! or on an unsaved set), budgets' state, and each rule's figures.
 
-use super::super::body::read_body;
+use super::super::body::read_json;
 use super::super::error::ApiError;
 use super::{db_error, ApiResult};
 use crate::config::Config;
@@ -43,9 +43,7 @@ struct ExplainBody {
 /// `POST /api/route/explain`.
 pub async fn explain(State(engine): State<Arc<Engine>>, headers: HeaderMap, body: Body) -> ApiResult {
     let saved = engine.runtime();
-    let bytes = read_body(body, &headers, saved.config.server.max_body_bytes).await?;
-    let de = &mut serde_json::Deserializer::from_slice(&bytes);
-    let ask: ExplainBody = serde_path_to_error::deserialize(de).map_err(|e| ApiError::invalid_param(e.path().to_string(), format!("{}: {}", e.path(), e.inner())))?;
+    let ask: ExplainBody = read_json(body, &headers, saved.config.server.max_body_bytes).await?;
     let api_name = ask.api.as_deref().unwrap_or("openai-chat");
     let api = ClientApi::parse(api_name).ok_or_else(|| ApiError::invalid_param("api", format!("`{api_name}` is not a client API; use one of {}", ClientApi::ALL.map(ClientApi::as_str).join(", "))))?;
     let model = ask.model.clone().or_else(|| ask.request.get("model").and_then(Value::as_str).map(str::to_owned)).ok_or_else(|| ApiError::invalid_param("request.model", "the request needs a model (for Gemini, give `model` beside `request`)"))?;

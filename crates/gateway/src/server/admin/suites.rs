@@ -2,11 +2,11 @@
 //! YAML, cases made from logged requests and Playground runs; runs started, followed,
 //! cancelled and resumed, and a finished run's pick turned into a routing rule.
 
-use super::super::body::read_body;
+use super::super::body::read_json;
 use super::super::error::ApiError;
 use super::{db_error, ApiResult};
 use crate::config::{RuleConfig, Then, When};
-use crate::suites::store::{self as stored, RunState};
+use crate::suites::store::{self as stored, Replaced, RunState};
 use crate::suites::{self, CaseSpec, Item, Report, RunOptions, Suite};
 use crate::wire::{self, ClientApi};
 use crate::{ConfigUpdateError, Engine, Runtime};
@@ -15,7 +15,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -43,10 +42,8 @@ struct SuiteBody {
     format: Format,
 }
 
-async fn body<T: DeserializeOwned>(engine: &Engine, headers: &HeaderMap, body: Body) -> Result<T, ApiError> {
-    let bytes = read_body(body, headers, engine.runtime().config.server.max_body_bytes).await?;
-    let de = &mut serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| ApiError::invalid_param(e.path().to_string(), format!("{}: {}", e.path(), e.inner())))
+async fn body<T: serde::de::DeserializeOwned>(engine: &Engine, headers: &HeaderMap, body: Body) -> Result<T, ApiError> {
+    read_json(body, headers, engine.runtime().config.server.max_body_bytes).await
 }
 
 impl SuiteBody {
@@ -104,12 +101,8 @@ pub async fn get(State(engine): State<Arc<Engine>>, Path(id): Path<i64>) -> ApiR
     let (name, specs) = found.ok_or_else(|| no_suite(id))?;
     let finished: Vec<(i64, &[suites::TargetTotals])> = runs.iter().filter_map(|r| Some((r.id, r.totals.as_deref()?))).collect();
     let falls = suites::falls(&finished);
-    let problems = Suite::new(&name, numbered(&specs)).problems;
+    let problems = Suite::from_specs(&name, &specs).problems;
     Ok(Json(json!({ "id": id, "name": name, "cases": specs, "problems": problems, "runs": runs, "falls": falls })))
-}
-
-fn numbered(specs: &[CaseSpec]) -> Vec<Item> {
-    specs.iter().cloned().enumerate().map(|(i, s)| (i + 1, Ok(s))).collect()
 }
 
 /// `PUT /api/suites/{id}`: renames and replaces the cases; a case that cannot run is refused
@@ -126,17 +119,12 @@ async fn save(engine: &Engine, id: i64, name: String, suite: Suite) -> Result<()
     if let Some(p) = suite.problems.first() {
         return Err(ApiError::invalid_param(format!("cases[{}].{}", p.line - 1, p.field), format!("case {}: {}: {}", p.case, p.field, p.message)));
     }
-    let exists = engine.store.read(move |c| stored::get(c, id)).await.map_err(db_error)?.is_some();
-    if !exists {
-        return Err(no_suite(id));
-    }
     let specs = suite.specs;
     let named = name.clone();
-    let saved = engine.store.write(move |c| stored::replace(c, id, &named, &specs)).await.map_err(db_error)?;
-    if saved {
-        Ok(())
-    } else {
-        Err(taken(&name))
+    match engine.store.write(move |c| stored::replace(c, id, &named, &specs)).await.map_err(db_error)? {
+        Replaced::Saved => Ok(()),
+        Replaced::Gone => Err(no_suite(id)),
+        Replaced::NameTaken => Err(taken(&name)),
     }
 }
 
@@ -190,7 +178,7 @@ pub async fn add_case(State(engine): State<Arc<Engine>>, Path(id): Path<i64>, he
     let unique = (1..).map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") }).find(|c| specs.iter().all(|s| s.id.as_deref() != Some(c.as_str()))).expect("some suffix is free");
     spec.id = Some(unique.clone());
     specs.push(spec.clone());
-    save(&engine, id, name, Suite::new("", numbered(&specs))).await?;
+    save(&engine, id, name, Suite::from_specs("", &specs)).await?;
     Ok(Json(json!({ "case": spec })))
 }
 
@@ -230,7 +218,7 @@ fn default_margin() -> f64 {
 pub async fn start_run(State(engine): State<Arc<Engine>>, Path(id): Path<i64>, headers: HeaderMap, raw: Body) -> ApiResult {
     let ask: StartRun = body(&engine, &headers, raw).await?;
     let (name, specs) = engine.store.read(move |c| stored::get(c, id)).await.map_err(db_error)?.ok_or_else(|| no_suite(id))?;
-    let suite = Suite::new(&name, numbered(&specs));
+    let suite = Suite::from_specs(&name, &specs);
     if suite.cases.is_empty() {
         return Err(ApiError::invalid("the suite has no case that can run; add one"));
     }
@@ -303,7 +291,7 @@ pub async fn run(State(engine): State<Arc<Engine>>, Path(id): Path<i64>) -> ApiR
 /// The report on the results in so far, in case order per target, and how far the run is.
 fn report_of(record: &stored::RunRecord) -> (Report, Value) {
     let plan = &record.plan;
-    let suite = Suite::new(&plan.suite, plan.items());
+    let suite = Suite::from_specs(&plan.suite, &plan.specs);
     let order: BTreeMap<&str, usize> = suite.cases.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
     let mut results = record.results.clone();
     let target_index = |t: &str| plan.options.targets.iter().position(|x| x == t).unwrap_or(usize::MAX);

@@ -50,6 +50,9 @@ pub struct Call {
     pub compressed: Option<crate::compress::Compressed>,
     /// Why compression, switched on, left the request as it was.
     pub compress_note: Option<String>,
+    /// Compression is on for this request: what the provider cached of its prompt is worth
+    /// remembering (and hashing the prompt for), which it is not otherwise.
+    pub compression_on: bool,
 }
 
 /// Answers that end like this are complete and safe to replay.
@@ -126,7 +129,7 @@ impl Call {
     /// its answer visible to the cache at once.
     pub async fn commit(&self, record: RequestRecord, cache: Option<CacheInsert>) {
         // What the provider cached of the prompt it was sent, for compression's price check.
-        if let (Some(usage), false) = (record.usage.filter(|_| !record.tokens_estimated), matches!(record.cache, CacheStatus::HitExact | CacheStatus::HitSemantic)) {
+        if let (Some(usage), true) = (record.usage.filter(|_| !record.tokens_estimated), self.compression_on && !matches!(record.cache, CacheStatus::HitExact | CacheStatus::HitSemantic)) {
             if let Some(head) = self.body.get("messages").and_then(Value::as_array).and_then(|m| crate::compress::head_key(m)) {
                 self.engine.compressor.prefixes.note(head, usage.cached, self.ts_ms);
             }

@@ -10,8 +10,10 @@ use axum::http::HeaderMap;
 use serde_json::{Map, Value};
 
 pub enum Outcome {
-    /// Not switched on, nothing to compress, or the client said no.
+    /// Not switched on for this request.
     Off,
+    /// Switched on, but nothing to compress, or the client said no.
+    Unchanged,
     Compressed(Map<String, Value>, Compressed),
     /// Left as it came, and why (for the log).
     Untouched(String),
@@ -20,8 +22,11 @@ pub enum Outcome {
 pub async fn compress(engine: &Engine, rt: &Runtime, headers: &HeaderMap, then: Option<&Then>, route: &Route, body: &Map<String, Value>, embedded: Option<&Embedded>) -> Outcome {
     let policy = then.and_then(|t| t.compress.as_ref()).unwrap_or(&rt.config.compress);
     let refused = headers.get("x-sluice-compress").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"off"));
-    if !policy.enabled() || refused {
+    if !policy.enabled() {
         return Outcome::Off;
+    }
+    if refused {
+        return Outcome::Unchanged;
     }
     let first = route.targets.first();
     let price = first.and_then(|t| rt.prices.lookup(&t.provider, &t.model));
@@ -35,7 +40,7 @@ pub async fn compress(engine: &Engine, rt: &Runtime, headers: &HeaderMap, then: 
     let mut compressed = body.clone();
     match engine.compressor.apply(policy, &mut compressed, &cx).await {
         Ok(Some(done)) => Outcome::Compressed(compressed, done),
-        Ok(None) => Outcome::Off,
+        Ok(None) => Outcome::Unchanged,
         Err(why) => Outcome::Untouched(why),
     }
 }

@@ -115,6 +115,7 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         budget_warning: decision.warning,
         compressed: None,
         compress_note: None,
+        compression_on: false,
     };
     let lookup = call.plan.is_some_and(|p| p.lookup);
     if let Some(plan) = call.plan.filter(|_| lookup) {
@@ -132,8 +133,10 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         }
     }
     let mut body = body;
-    match compress::compress(&engine, &rt, headers, decision.then.as_ref(), &call.route, &body, embedded.as_ref()).await {
-        compress::Outcome::Off => {}
+    let compressing = compress::compress(&engine, &rt, headers, decision.then.as_ref(), &call.route, &body, embedded.as_ref()).await;
+    call.compression_on = !matches!(compressing, compress::Outcome::Off);
+    match compressing {
+        compress::Outcome::Off | compress::Outcome::Unchanged => {}
         compress::Outcome::Untouched(why) => call.compress_note = Some(why),
         compress::Outcome::Compressed(compressed, done) => {
             // Every target gets the compressed request translated from the internal form, so
