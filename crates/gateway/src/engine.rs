@@ -137,6 +137,8 @@ pub struct Engine {
     pub suite_runs: crate::suites::Runner,
     /// Prepared long prompts, token counts and what providers cached, for compression.
     pub compressor: crate::compress::Compressor,
+    /// Sampling, verdicts and the thresholds they moved.
+    pub quality: crate::quality::Quality,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +192,7 @@ impl Engine {
             model_lists: Mutex::new(HashMap::new()),
             suite_runs: Default::default(),
             compressor: Default::default(),
+            quality: Default::default(),
         }))
     }
 

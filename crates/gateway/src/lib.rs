@@ -9,6 +9,7 @@ mod engine;
 pub mod embed;
 pub mod pricing;
 pub mod providers;
+pub mod quality;
 pub mod router;
 pub mod secrets;
 pub mod server;

@@ -179,7 +179,7 @@ fn simulate(settings: &SemanticSettings, pairs: &[Pair], vectors: &HashMap<&str,
             continue;
         };
         match best_match(settings, &p.b, query, stored) {
-            Some(i) if p.label == 1 && entries[i] == p.a => right += 1,
+            Some((i, _)) if p.label == 1 && entries[i] == p.a => right += 1,
             Some(_) => wrong += 1,
             None => misses += 1,
         }

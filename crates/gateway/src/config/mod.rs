@@ -5,11 +5,13 @@
 //! what to write instead, because a person reads them after a hand edit.
 
 mod compress;
+mod quality;
 mod file;
 mod presets;
 mod rules;
 
 pub use compress::CompressConfig;
+pub use quality::QualityConfig;
 pub use file::{edit_in_place, load_file, write_atomic, ConfigWatcher, LoadError, WATCH_INTERVAL};
 pub use presets::{preset, Preset, PRESETS};
 pub use rules::{BudgetConfig, BudgetUse, IntentConfig, OnExceed, Period, Range, RuleConfig, TextMatch, TextScope, Then, TimeWindow, When};
@@ -31,6 +33,7 @@ pub struct Config {
     pub prices: Vec<PriceConfig>,
     pub cache: CacheConfig,
     pub compress: CompressConfig,
+    pub quality: QualityConfig,
     pub router: RouterConfig,
     pub log: LogConfig,
 }
@@ -367,6 +370,7 @@ impl Config {
             }
         }
         self.compress.check("compress")?;
+        self.quality.check()?;
         if !THRESHOLDS.contains(&self.cache.threshold) {
             return Err(bad("cache.threshold", format!("{} is outside {THRESHOLD_HINT}", self.cache.threshold)));
         }

@@ -104,6 +104,7 @@ impl Gateway {
     /// request log.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         self.engine.spawn_housekeeping();
+        self.engine.quality.load(&self.engine.store).await?;
         self.engine.suite_runs.resume_all(self.engine.store.clone(), self.engine.loopback_client()).await?;
         let app = router(self.engine.clone());
         // Without TCP_NODELAY a streamed chunk written after the headers waits for the client's
@@ -158,6 +159,8 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route("/api/requests", get(admin::requests))
         .route("/api/requests/{id}", get(admin::request_detail))
         .route("/api/requests/{id}/feedback", post(admin::feedback::feedback))
+        .route("/api/quality", get(admin::quality::overview))
+        .route("/api/quality/changes/{id}/undo", post(admin::quality::undo))
         .route("/api/health", get(admin::health))
         .route("/api/config", get(admin::get_config).put(admin::put_config))
         .route("/api/usage", get(admin::usage))

@@ -87,3 +87,9 @@ pub fn cache_counts(conn: &Connection) -> rusqlite::Result<CacheCounts> {
 pub fn cache_entry_exists(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM cache_entries WHERE key = ?1)")?.query_row([&key[..]], |r| r.get(0))
 }
+
+/// The semantic partition an entry is filed under, if it is embedded.
+pub fn entry_partition(conn: &Connection, key: &[u8; 32]) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    conn.prepare_cached("SELECT partition FROM cache_entries WHERE key = ?1")?.query_row([&key[..]], |r| r.get(0)).optional().map(Option::flatten)
+}

@@ -11,6 +11,7 @@ mod bit_index;
 mod entries;
 mod feedback;
 mod journal;
+mod quality;
 mod queries;
 mod schema;
 mod usage;
@@ -18,7 +19,8 @@ mod vectors;
 mod writer;
 
 pub use feedback::{feedback_of, record_feedback, RequestFeedback, Verdict};
-pub use entries::{cache_counts, cache_entries, cache_entry_exists, parse_entry_id, CacheCounts, CacheEntryRow};
+pub use entries::{cache_counts, cache_entries, cache_entry_exists, entry_partition, parse_entry_id, CacheCounts, CacheEntryRow};
+pub use quality::{change, current_thresholds, quality_records, quality_spent_since, record_change, record_verdict, Agreement, DayAgreement, NewChange, QualityRecords, ThresholdChange, VerdictRow};
 pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, rule_stats, spend_since, stats, RuleStats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
 pub use usage::{totals, usage, DayUsage, ModelUsage, Totals, UsageReport, UsageTotals};
 pub use schema::load_vector_extension;

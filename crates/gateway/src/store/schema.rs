@@ -138,6 +138,39 @@ const MIGRATIONS: &[&str] = &[
         verdict TEXT NOT NULL CHECK (verdict IN ('good', 'bad')),
         note TEXT
     ) WITHOUT ROWID;",
+    // 8: the quality loop. A verdict per sampled request (the cheap answer against the
+    // reference's, by the judge) with what it cost and what the request saved; and every move
+    // of a cache partition's semantic threshold, with its reason (an undo is a move too).
+    "CREATE TABLE quality_verdicts (
+        request_id TEXT PRIMARY KEY REFERENCES requests(id) ON DELETE CASCADE,
+        ts INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('semantic', 'cheaper', 'compressed')),
+        rule TEXT NOT NULL,
+        target TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        partition TEXT,
+        similarity REAL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('agree', 'disagree', 'unknown')),
+        reason TEXT NOT NULL,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        reference_answer TEXT,
+        cost_usd REAL NOT NULL,
+        saved_usd REAL
+    ) WITHOUT ROWID;
+    CREATE INDEX quality_verdicts_ts ON quality_verdicts(ts);
+    CREATE TABLE threshold_changes (
+        id INTEGER PRIMARY KEY,
+        ts INTEGER NOT NULL,
+        partition TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        from_value REAL NOT NULL,
+        to_value REAL NOT NULL,
+        reason TEXT NOT NULL,
+        request_id TEXT,
+        undoes INTEGER REFERENCES threshold_changes(id)
+    );
+    CREATE INDEX threshold_changes_partition ON threshold_changes(partition, id);",
 ];
 
 /// Makes sqlite-vec available to every connection opened after this (the schema needs it).

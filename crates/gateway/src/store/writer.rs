@@ -72,6 +72,11 @@ pub struct SemanticMatch {
     pub key: [u8; 32],
     pub matched_question: String,
     pub question: String,
+    /// Not logged: for the quality loop, which may move this partition's threshold.
+    #[serde(default)]
+    pub partition: String,
+    #[serde(default)]
+    pub similarity: f32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -230,12 +235,15 @@ fn delete_entries(tx: &Transaction, sql: &str, param: impl rusqlite::ToSql, chan
 fn write_op(tx: &Transaction, op: &Op, changes: &mut Vec<Change>) -> rusqlite::Result<()> {
     match op {
         Op::Request(r, _) => {
+            // A record replayed from the journal is already here as it was; replacing it would
+            // delete (by cascade) the feedback and verdicts given on it since.
             tx.prepare_cached(
-                "INSERT OR REPLACE INTO requests (id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms,
+                "INSERT INTO requests (id, ts, model_requested, provider, model, cache, status, latency_ms, ttft_ms,
                     stream, prompt_tokens, completion_tokens, cached_tokens, tokens_estimated, cost_usd, saved_usd, error,
                     cache_key, request_body, response_body, matched_key, matched_question, question, client_api, cache_write_tokens, left_out,
                     rule, difficulty, tags, compressed_from, compressed_to, compress_saved_usd, compress_detail, compress_note)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)
+                 ON CONFLICT (id) DO NOTHING",
             )?
             .execute(params![
                 r.id, r.ts_ms, r.model_requested, r.provider, r.model, r.cache.as_str(), r.status, r.latency_ms, r.ttft_ms,

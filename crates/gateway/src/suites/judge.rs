@@ -39,20 +39,29 @@ enum Choice {
 
 pub async fn grade(client: &Client, judge: &str, question: &str, answer: &str, rubric: &str) -> Result<Grade, String> {
     let user = format!("<question>\n{question}\n</question>\n<answer>\n{answer}\n</answer>\n<rubric>\n{rubric}\n</rubric>");
-    let reply = ask(client, judge, GRADER, &user).await?;
+    let reply = ask(client, judge, JUDGE_TAG, GRADER, &user).await?;
     let v = json_in(&reply.text).ok_or_else(|| format!("the judge did not answer in JSON: {}", clip(&reply.text)))?;
     let score = v.get("score").and_then(Value::as_f64).filter(|s| (0.0..=10.0).contains(s)).ok_or_else(|| format!("the judge gave no score 0–10: {}", clip(&reply.text)))?;
     Ok(Grade { score: score / 10.0, reason: v.get("reason").and_then(Value::as_str).unwrap_or("").to_owned(), cost_usd: reply.cost_usd })
 }
 
-/// Asks with the target's answer first, then second; returns the preference and what the two
-/// calls cost.
-pub async fn compare(client: &Client, judge: &str, question: &str, answer: &str, reference: &str) -> Result<(Preference, f64), String> {
+/// A comparison after both orders.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub preference: Preference,
+    /// The judge's reasons, both orders (the second only when it differs).
+    pub reason: String,
+    pub cost_usd: f64,
+}
+
+/// Asks with the target's answer first, then second. `tag` marks the judge's calls in the log.
+pub async fn compare(client: &Client, judge: &str, tag: &str, question: &str, answer: &str, reference: &str) -> Result<Comparison, String> {
     let pose = |a: &str, b: &str| format!("<question>\n{question}\n</question>\n<answer_a>\n{a}\n</answer_a>\n<answer_b>\n{b}\n</answer_b>");
-    let first = ask(client, judge, COMPARER, &pose(answer, reference)).await?;
-    let second = ask(client, judge, COMPARER, &pose(reference, answer)).await?;
-    let (a, b) = (choice(&first.text)?, choice(&second.text)?);
-    Ok((combine(a, b), first.cost_usd + second.cost_usd))
+    let first = ask(client, judge, tag, COMPARER, &pose(answer, reference)).await?;
+    let second = ask(client, judge, tag, COMPARER, &pose(reference, answer)).await?;
+    let ((a, why_a), (b, why_b)) = (choice(&first.text)?, choice(&second.text)?);
+    let reason = if why_a == why_b || why_b.is_empty() { why_a } else { format!("{why_a} / {why_b}") };
+    Ok(Comparison { preference: combine(a, b), reason, cost_usd: first.cost_usd + second.cost_usd })
 }
 
 /// `first` with the target as A, `second` with the target as B.
@@ -64,20 +73,22 @@ fn combine(first: Choice, second: Choice) -> Preference {
     }
 }
 
-fn choice(text: &str) -> Result<Choice, String> {
+/// The judge's choice and its reason.
+fn choice(text: &str) -> Result<(Choice, String), String> {
     let v = json_in(text).ok_or_else(|| format!("the judge did not answer in JSON: {}", clip(text)))?;
-    match v.get("better").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
-        Some("a") => Ok(Choice::A),
-        Some("b") => Ok(Choice::B),
-        Some("tie") => Ok(Choice::Tie),
-        _ => Err(format!("the judge named no better answer: {}", clip(text))),
-    }
+    let choice = match v.get("better").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+        Some("a") => Choice::A,
+        Some("b") => Choice::B,
+        Some("tie") => Choice::Tie,
+        _ => return Err(format!("the judge named no better answer: {}", clip(text))),
+    };
+    Ok((choice, v.get("reason").and_then(Value::as_str).unwrap_or("").to_owned()))
 }
 
-async fn ask(client: &Client, judge: &str, system: &str, user: &str) -> Result<super::run::Reply, String> {
+async fn ask(client: &Client, judge: &str, tag: &str, system: &str, user: &str) -> Result<super::run::Reply, String> {
     let messages = [json!({ "role": "system", "content": system }), json!({ "role": "user", "content": user })];
     let params = json!({ "temperature": 0 }).as_object().cloned().unwrap_or_default();
-    client.chat(judge, &messages, &params, &[("x-sluice-tags", JUDGE_TAG)], true).await.map_err(|e| format!("judge {judge}: {e}"))
+    client.chat(judge, &messages, &params, &[("x-sluice-tags", tag)], true).await.map_err(|e| format!("judge {judge}: {e}"))
 }
 
 /// The first JSON object in a reply (judges wrap it in prose or fences).
@@ -106,7 +117,7 @@ mod tests {
 
     #[test]
     fn replies_are_read_through_prose_and_fences() {
-        assert_eq!(choice("Sure! ```json\n{\"better\": \"B\", \"reason\": \"x\"}\n```").unwrap(), Choice::B);
+        assert_eq!(choice("Sure! ```json\n{\"better\": \"B\", \"reason\": \"x\"}\n```").unwrap(), (Choice::B, "x".to_owned()));
         assert!(choice("A is better").is_err());
         assert_eq!(json_in("{\"score\": 7}").unwrap()["score"], 7);
     }

@@ -5,8 +5,8 @@
 
 mod case;
 mod checks;
-mod judge;
-mod report;
+pub mod judge;
+pub mod report;
 mod run;
 mod runner;
 pub mod store;

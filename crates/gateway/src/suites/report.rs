@@ -136,7 +136,7 @@ fn recommend(totals: &[TargetTotals], margin: f64) -> Option<Recommendation> {
 }
 
 /// Wilson score interval at 95 %: sensible at 0 %, 100 % and for small suites.
-fn wilson(k: usize, n: usize) -> (f64, f64) {
+pub(crate) fn wilson(k: usize, n: usize) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }

@@ -195,10 +195,10 @@ async fn grade(client: &Client, options: &RunOptions, case: &Case, target: &str,
         }
     }
     if let (Some(j), Some(r)) = (&options.judge, reference) {
-        match judge::compare(client, j, case.question(), &reply.text, &r.text).await {
-            Ok((preference, usd)) => {
-                result.judge_usd += usd;
-                result.versus_reference = Some(preference);
+        match judge::compare(client, j, JUDGE_TAG, case.question(), &reply.text, &r.text).await {
+            Ok(c) => {
+                result.judge_usd += c.cost_usd;
+                result.versus_reference = Some(c.preference);
             }
             Err(e) => result.error = Some(e),
         }

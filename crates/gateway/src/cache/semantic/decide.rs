@@ -52,12 +52,12 @@ pub fn decide(settings: &SemanticSettings, a: &str, a_vec: &[f32], b: &str, b_ve
 pub const CANDIDATES: usize = 5;
 
 /// Picks the stored question that may answer `query`: the `CANDIDATES` nearest by cosine, in
-/// order, the first that `decide` accepts. The same choice for the live cache and for
-/// `sluice eval cache --simulate`.
-pub fn best_match<'a>(settings: &SemanticSettings, query: &str, query_vec: &[f32], stored: impl IntoIterator<Item = (usize, &'a str, &'a [f32])>) -> Option<usize> {
+/// order, the first that `decide` accepts; with its similarity. The same choice for the live
+/// cache and for `sluice eval cache --simulate` and `sluice eval loop`.
+pub fn best_match<'a>(settings: &SemanticSettings, query: &str, query_vec: &[f32], stored: impl IntoIterator<Item = (usize, &'a str, &'a [f32])>) -> Option<(usize, f32)> {
     let mut nearest: Vec<(f32, usize, &str, &[f32])> = stored.into_iter().map(|(i, text, v)| (cosine(query_vec, v), i, text, v)).collect();
     nearest.sort_by(|x, y| y.0.total_cmp(&x.0));
-    nearest.into_iter().take(CANDIDATES).find(|(_, _, text, v)| decide(settings, text, v, query, query_vec).is_ok()).map(|(_, i, _, _)| i)
+    nearest.into_iter().take(CANDIDATES).find(|(_, _, text, v)| decide(settings, text, v, query, query_vec).is_ok()).map(|(s, i, _, _)| (i, s))
 }
 
 /// Whether two questions differ in one kind of detail.

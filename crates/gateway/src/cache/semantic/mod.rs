@@ -21,6 +21,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+/// Tags of Sluice's own templated calls, which the semantic cache stays out of: two judge
+/// prompts that differ only in the order of the answers embed alike, and one must never answer
+/// the other. (The exact cache still serves a judge asked the very same thing again.)
+const TEMPLATED: [&str; 3] = [crate::suites::JUDGE_TAG, crate::quality::QUALITY_JUDGE_TAG, crate::compress::SUMMARY_TAG];
+
+/// Whether a request with these tags may use the semantic cache.
+pub fn applies(tags: &[String]) -> bool {
+    !tags.iter().any(|t| TEMPLATED.contains(&t.as_str()))
+}
+
 /// A retry with `Cache-Control: no-cache` this soon after a semantic hit counts as a sign the
 /// hit was wrong.
 const RETRY_WINDOW: Duration = Duration::from_secs(120);
@@ -201,12 +211,12 @@ impl SemanticCache {
         }
     }
 
-    /// The stored entry that may answer `query`, if any (see `best_match`).
-    pub async fn lookup(&self, settings: SemanticSettings, query: &SemanticQuery, vector: Vec<f32>, now_ms: i64) -> Option<Candidate> {
+    /// The stored entry that may answer `query`, if any (see `best_match`), with its similarity.
+    pub async fn lookup(&self, settings: SemanticSettings, query: &SemanticQuery, vector: Vec<f32>, now_ms: i64) -> Option<(Candidate, f32)> {
         match self.store.nearest(query.partition.clone(), vector.clone(), now_ms).await {
             Ok(mut candidates) => {
                 let pick = best_match(&settings, &query.text, &vector, candidates.iter().enumerate().map(|(i, c)| (i, c.question.as_str(), c.embedding.as_slice())));
-                pick.map(|i| candidates.swap_remove(i))
+                pick.map(|(i, similarity)| (candidates.swap_remove(i), similarity))
             }
             Err(e) => {
                 tracing::warn!("semantic cache lookup failed; answering from upstream: {e}");

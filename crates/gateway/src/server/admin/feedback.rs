@@ -1,11 +1,13 @@
 //! `POST /api/requests/{id}/feedback`: a person (the UI's thumbs) or a tool (echoing the
 //! `x-sluice-request-id` it was given) says whether an answer was right. A wrong answer that
 //! came from the cache takes its entry out, so the next identical or similar question asks the
-//! model.
+//! model. On a semantic hit, the verdict counts for its partition's threshold as a judge's
+//! would (`quality::tune`).
 
 use super::super::body::read_body;
 use super::super::error::ApiError;
 use super::{db_error, ApiResult};
+use crate::quality::{self, tune, Hit};
 use crate::store::{self, Feedback, Verdict};
 use crate::Engine;
 use axum::body::Body;
@@ -38,9 +40,13 @@ pub async fn feedback(State(engine): State<Arc<Engine>>, Path(id): Path<String>,
     let lookup = id.clone();
     let detail = engine.store.read(move |c| store::request_detail(c, &lookup)).await.map_err(db_error)?;
     let detail = detail.ok_or_else(|| ApiError::not_found(format!("no request with id `{id}` in the log")))?;
+    let key = detail.cache_entry.as_deref().and_then(store::parse_entry_id);
+    if let Some(key) = key.filter(|_| detail.request.cache == "hit-semantic") {
+        tune(&engine, key, &detail.request.rule, ask.verdict, &id).await?;
+    }
     let mut removed = None;
     if ask.verdict == Verdict::Bad {
-        if let Some(key) = detail.cache_entry.as_deref().and_then(store::parse_entry_id) {
+        if let Some(key) = key {
             engine.cache.remove(&key);
             engine.store.cache_feedback(key, Feedback::Invalidated, Some(id.clone()), true).await.map_err(db_error)?;
             removed = detail.cache_entry.clone();
@@ -50,4 +56,22 @@ pub async fn feedback(State(engine): State<Arc<Engine>>, Path(id): Path<String>,
     engine.store.write(move |c| store::record_feedback(c, &request, ask.verdict, note.as_deref(), now)).await.map_err(db_error)?;
     engine.store.flush().await.map_err(db_error)?;
     Ok(Json(json!({ "request": id, "verdict": ask.verdict, "removed_cache_entry": removed })))
+}
+
+/// Counts a person's verdict on a semantic hit for the partition of the entry that answered.
+async fn tune(engine: &Arc<Engine>, key: [u8; 32], rule: &str, verdict: Verdict, request_id: &str) -> Result<(), ApiError> {
+    let rt = engine.runtime();
+    let quality = &rt.config.quality;
+    let Some(partition) = engine.store.read(move |c| store::entry_partition(c, &key)).await.map_err(db_error)? else { return Ok(()) };
+    if !quality.tune {
+        return Ok(());
+    }
+    // The similarity of a logged hit is not kept, so a wrong one raises by a step.
+    let hit = Hit { partition, similarity: 0.0, key, configured: rt.config.cache.threshold as f32 };
+    let verdict = match verdict {
+        Verdict::Good => quality::Verdict::Agree,
+        Verdict::Bad => quality::Verdict::Disagree,
+    };
+    engine.quality.tune(&engine.store, tune::Bounds::of(quality), &hit, rule, verdict, request_id).await.map_err(db_error)?;
+    Ok(())
 }

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod feedback;
 pub mod keys;
 pub mod providers;
+pub mod quality;
 pub mod routing;
 pub mod settings;
 pub mod suites;

@@ -84,7 +84,7 @@ pub async fn budgets(State(engine): State<Arc<Engine>>) -> Json<Value> {
 #[derive(Deserialize)]
 pub struct StatsQuery {
     /// The window, in days back from now (default 7).
-    days: Option<u32>,
+    pub days: Option<u32>,
 }
 
 /// `GET /api/rules/stats?days=7`: requests, cost, saved, median latency and errors per rule.

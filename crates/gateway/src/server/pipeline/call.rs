@@ -5,6 +5,7 @@ use super::semantic::PendingRow;
 use crate::cache::semantic::shown_question;
 use crate::cache::{CachePlan, CacheStatus};
 use crate::pricing::estimate_usage;
+use crate::quality::{Hit, Kind, Sample, Ticket};
 use crate::router::{Route, Target};
 use crate::server::respond::{json_response, sluice_headers, sse_response, Money};
 use crate::store::{AttemptRecord, CacheInsert, RequestRecord, SemanticMatch, StoredAnswer};
@@ -48,6 +49,8 @@ pub struct Call {
     pub budget_warning: Option<crate::router::BudgetState>,
     /// What compression did (`x-sluice-compressed`, the log).
     pub compressed: Option<crate::compress::Compressed>,
+    /// The request before compression, for the quality loop's reference.
+    pub uncompressed: Option<Arc<Map<String, Value>>>,
     /// Why compression, switched on, left the request as it was.
     pub compress_note: Option<String>,
     /// Compression is on for this request: what the provider cached of its prompt is worth
@@ -106,10 +109,14 @@ impl Call {
         }
     }
 
-    /// Cost on the target that served, and what the route's baseline model would have cost.
+    /// Cost on the target that served, and what the route's baseline model would have cost
+    /// (nothing for the quality loop's own calls: checking a saving saves nothing).
     pub fn account(&self, target: &Target, usage: Usage) -> (Option<f64>, Option<f64>) {
         let prices = &self.rt.prices;
         let cost = prices.cost(&target.provider, &target.model, usage);
+        if crate::quality::checking(&self.tags) {
+            return (cost, None);
+        }
         let baseline = prices.cost(&self.route.baseline.provider, &self.route.baseline.model, usage);
         (cost, cost.zip(baseline).map(|(c, b)| b - c))
     }
@@ -126,8 +133,9 @@ impl Call {
 
     /// Logs the request (durably, before the client sees the end of the answer, so every
     /// answer a client received is in the log even if the process is killed next) and makes
-    /// its answer visible to the cache at once.
-    pub async fn commit(&self, record: RequestRecord, cache: Option<CacheInsert>) {
+    /// its answer visible to the cache at once. Then it may be sampled for the quality loop;
+    /// `completion` (the answer, internal form) is read only if it is.
+    pub async fn commit(&self, record: RequestRecord, cache: Option<CacheInsert>, completion: impl FnOnce() -> Option<Value>) {
         // What the provider cached of the prompt it was sent, for compression's price check.
         if let (Some(usage), true) = (record.usage.filter(|_| !record.tokens_estimated), self.compression_on && !matches!(record.cache, CacheStatus::HitExact | CacheStatus::HitSemantic)) {
             if let Some(head) = self.body.get("messages").and_then(Value::as_array).and_then(|m| crate::compress::head_key(m)) {
@@ -147,9 +155,50 @@ impl Call {
             };
             self.engine.cache.insert(c.key, Arc::new(answer));
         }
+        let sample = self.sample(&record, completion);
         if let Err(e) = self.engine.log(record, cache).await {
             tracing::error!(request = %self.id, "request log write failed: {e}");
         }
+        if let Some((sample, ticket)) = sample {
+            crate::quality::Quality::spawn(self.engine.clone(), sample, ticket);
+        }
+    }
+
+    /// The saving this answer is, if it is one, when the draw picks it for checking.
+    fn sample(&self, record: &RequestRecord, completion: impl FnOnce() -> Option<Value>) -> Option<(Sample, Ticket)> {
+        let quality = &self.rt.config.quality;
+        quality.sampling()?;
+        if record.status != 200 || !crate::quality::samplable(&self.tags) {
+            return None;
+        }
+        let baseline = &self.route.baseline;
+        let target = Target { provider: record.provider.clone()?, model: record.model.clone()? };
+        let kind = match (&record.semantic, &self.compressed) {
+            (Some(_), _) => Kind::Semantic,
+            (None, _) if record.cache == CacheStatus::HitExact => return None,
+            (None, Some(_)) => Kind::Compressed,
+            (None, None) if target != *baseline && record.saved_usd.is_some_and(|s| s > 0.0) => Kind::Cheaper,
+            (None, None) => return None,
+        };
+        let ticket = self.engine.quality.draw(quality.sample, quality.daily_cap_usd)?;
+        let hit = record.semantic.as_ref().map(|m| Hit {
+            partition: m.partition.clone(),
+            similarity: m.similarity,
+            key: m.key,
+            configured: self.route.cache.semantic.map_or(crate::cache::semantic::DEFAULT_THRESHOLD as f32, |s| s.threshold),
+        });
+        let sample = Sample {
+            request_id: self.id.clone(),
+            kind,
+            rule: self.route.rule.clone(),
+            target: format!("{}/{}", target.provider, target.model),
+            reference: kind.reference(&self.model, &format!("{}/{}", baseline.provider, baseline.model)),
+            body: self.uncompressed.clone().unwrap_or_else(|| self.body.clone()),
+            answer: completion().as_ref().map(output_text).unwrap_or_default(),
+            saved_usd: record.saved_usd,
+            hit,
+        };
+        Some((sample, ticket))
     }
 
     pub async fn cache_insert(&mut self, target: &Target, response: Bytes, chunks: Option<Vec<Bytes>>, usage: Usage) -> Option<CacheInsert> {
@@ -204,7 +253,7 @@ impl Call {
         if record.request_body.is_some() {
             record.response_body = Some(String::from_utf8_lossy(&hit.response).into_owned());
         }
-        self.commit(record, None).await;
+        self.commit(record, None, || serde_json::from_slice(&hit.response).ok()).await;
         let mut response = if self.stream {
             sse_response(Body::from(self.replay(&hit)))
         } else {
@@ -239,7 +288,7 @@ impl Call {
         if parsed.is_none() {
             record.error = Some(format!("{} sent a body that is not JSON; passed on as is", target.provider));
         }
-        self.commit(record, insert).await;
+        self.commit(record, insert, || parsed).await;
         let mut response = json_response(StatusCode::OK, edge::complete(&self.client, passthrough, &bytes, native.as_ref()));
         self.decorate(&mut response, cache, Some(&target), Some(Money { cost, saved }));
         response
@@ -252,7 +301,7 @@ impl Call {
         record.error = Some(error.to_string());
         record.attempts = attempts;
         let tried = record.attempts.len();
-        self.commit(record, None).await;
+        self.commit(record, None, || None).await;
         let message = match tried {
             0 | 1 => error.to_string(),
             _ => format!("all {tried} targets of `{}` failed; the last: {error}", self.model),

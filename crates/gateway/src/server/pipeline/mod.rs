@@ -83,7 +83,7 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
     // Nor may a rephrasing match a question the internal form does not wholly hold.
     let whole = native.as_ref().is_none_or(|n| n.untranslatable.is_empty());
     // The embedder's name is asked for only when the route would use it (not on every request).
-    let semantic = plan.filter(|_| whole).and(route.cache.semantic).and_then(|settings| {
+    let semantic = plan.filter(|_| whole && crate::cache::semantic::applies(&decision.tags)).and(route.cache.semantic).and_then(|settings| {
         let embedder = engine.semantic.embedder_name()?;
         SemanticQuery::from_request(&route.identity, &embedder, &body).map(|query| (settings, query))
     });
@@ -114,6 +114,7 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
         tags: decision.tags,
         budget_warning: decision.warning,
         compressed: None,
+        uncompressed: None,
         compress_note: None,
         compression_on: false,
     };
@@ -127,7 +128,12 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
     if let Some((settings, query)) = semantic {
         // The vector a rule's difficulty or intent condition made, if it is of the same text.
         let known = embedded.as_ref().filter(|e| e.whole && e.text == query.text).map(|e| e.vector.clone());
-        match semantic::consult(&engine, settings, query, known, lookup, call.ts_ms, &call.id).await {
+        let mode = match (lookup, crate::quality::checking(&call.tags)) {
+            (true, _) => semantic::Mode::Lookup,
+            (false, false) => semantic::Mode::Retry,
+            (false, true) => semantic::Mode::Check,
+        };
+        match semantic::consult(&engine, settings, query, known, mode, call.ts_ms, &call.id).await {
             semantic::Outcome::Hit(hit, matched) => return Ok(call.serve_hit(hit, Some(matched)).await),
             semantic::Outcome::Miss(pending) => call.semantic = pending,
         }
@@ -144,6 +150,7 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
             if let Some(n) = native.take() {
                 call.left_out = n.wishes.iter().filter(|w| body.contains_key(**w)).map(|w| w.to_string()).collect();
             }
+            call.uncompressed = Some(body);
             body = Arc::new(compressed);
             call.body = body.clone();
             call.compressed = Some(done);

@@ -115,7 +115,7 @@ async fn pump(mut call: Call, target: Target, mut out: StreamOut, first: Option<
         End::Done if cacheable_completion(&completion) => call.cache_insert(&target, Bytes::from(completion.to_string()), Some(chunks), usage).await,
         _ => None,
     };
-    call.commit(record, insert).await;
+    call.commit(record, insert, || Some(completion)).await;
 
     match end {
         End::Done => {

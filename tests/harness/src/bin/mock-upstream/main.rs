@@ -219,12 +219,15 @@ fn between<'t>(text: &'t str, tag: &str) -> Option<&'t str> {
 }
 
 /// A judge (model names with `judge`): an answer with GOOD in it scores 9 and wins a
-/// comparison; `first` always prefers answer A (a position bias, for the swapped-order logic).
+/// comparison; `first` always prefers answer A (a position bias, for the swapped-order logic);
+/// `echo` prefers the answer this mock gives to the question (`Echo: <question>`), the judge
+/// of a wrong cache hit.
 fn judge_reply(model: &str, text: &str) -> Option<String> {
     if !has(model, "judge") {
         return None;
     }
-    let good = |t: &str| t.contains("GOOD");
+    let echoed = between(text, "question").map(|q| format!("Echo: {}", q.trim()));
+    let good = |t: &str| if has(model, "echo") { echoed.as_deref() == Some(t.trim()) } else { t.contains("GOOD") };
     if let (Some(a), Some(b)) = (between(text, "answer_a"), between(text, "answer_b")) {
         let better = match (has(model, "first"), good(a), good(b)) {
             (true, ..) | (false, true, false) => "A",
