@@ -43,6 +43,9 @@ enum EvalCommand {
     /// A prompt suite on several targets, checked and judged; exits 1 below `--min-pass`, 2
     /// when the suite cannot run.
     Prompts(eval::prompts::EvalPromptsArgs),
+    /// The quality loop simulated: cache traffic replayed with sampled verdicts moving the
+    /// threshold; wrong-hit share and hits against the default, and the judge calls it cost.
+    Loop(eval::quality::EvalLoopArgs),
 }
 
 #[derive(clap::Args)]
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Eval(EvalCommand::Cache(args)) => eval::cache::run(args, runtime.handle()),
         Command::Eval(EvalCommand::Route(args)) => eval::route::run(args),
         Command::Eval(EvalCommand::Compress(args)) => eval::compress::run(args),
+        Command::Eval(EvalCommand::Loop(args)) => eval::quality::run(args),
         // 0: every target met the bar; 1: one did not; 2: the suite could not run.
         Command::Eval(EvalCommand::Prompts(args)) => {
             return match runtime.block_on(eval::prompts::run(args)) {

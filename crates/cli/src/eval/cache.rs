@@ -46,27 +46,15 @@ pub struct EvalCacheArgs {
 }
 
 #[derive(Deserialize)]
-struct Pair {
-    a: String,
-    b: String,
-    label: u8,
+pub struct Pair {
+    pub a: String,
+    pub b: String,
+    pub label: u8,
 }
 
 /// `runtime` serves a remote embedder's calls.
 pub fn run(args: EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<()> {
-    let file = std::fs::File::open(&args.pairs).with_context(|| format!("cannot open {}", args.pairs.display()))?;
-    let mut pairs = Vec::new();
-    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let pair: Pair = serde_json::from_str(&line).with_context(|| format!("{} line {}: expected {{\"a\", \"b\", \"label\"}}", args.pairs.display(), n + 1))?;
-        pairs.push(pair);
-        if args.limit.is_some_and(|l| pairs.len() >= l) {
-            break;
-        }
-    }
+    let pairs = read_pairs(&args.pairs, args.limit)?;
     let (embedder, at_once) = embedder(&args, runtime)?;
     let vectors = embed_all(embedder.as_ref(), at_once, &pairs)?;
     let thresholds = if args.sweep.is_empty() { vec![args.threshold.unwrap_or(SemanticSettings::default().threshold)] } else { args.sweep.clone() };
@@ -103,6 +91,24 @@ pub fn run(args: EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<()> 
     Ok(())
 }
 
+/// Labelled pairs from JSON lines, the first `limit` if given.
+pub fn read_pairs(path: &std::path::Path, limit: Option<usize>) -> Result<Vec<Pair>> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut pairs = Vec::new();
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let pair: Pair = serde_json::from_str(&line).with_context(|| format!("{} line {}: expected {{\"a\", \"b\", \"label\"}}", path.display(), n + 1))?;
+        pairs.push(pair);
+        if limit.is_some_and(|l| pairs.len() >= l) {
+            break;
+        }
+    }
+    Ok(pairs)
+}
+
 /// Texts a remote embedder is asked for at once: enough to hide the network's latency, few
 /// enough not to trip a hosted API's rate limits.
 const REMOTE_AT_ONCE: usize = 8;
@@ -126,7 +132,7 @@ fn embedder(args: &EvalCacheArgs, runtime: &tokio::runtime::Handle) -> Result<(B
 
 /// Embeds every distinct text once, `workers` at a time. Texts longer than the model reads get
 /// no vector, as in the live cache: they can only miss.
-fn embed_all<'p>(model: &dyn Embedder, workers: usize, pairs: &'p [Pair]) -> Result<HashMap<&'p str, Vec<f32>>> {
+pub fn embed_all<'p>(model: &dyn Embedder, workers: usize, pairs: &'p [Pair]) -> Result<HashMap<&'p str, Vec<f32>>> {
     let mut texts: Vec<&str> = pairs.iter().flat_map(|p| [p.a.as_str(), p.b.as_str()]).collect();
     texts.sort_unstable();
     texts.dedup();

@@ -3,4 +3,5 @@
 pub mod cache;
 pub mod compress;
 pub mod prompts;
+pub mod quality;
 pub mod route;
