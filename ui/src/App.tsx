@@ -11,6 +11,7 @@ import { Requests } from "./pages/Requests";
 import { Routing } from "./pages/Routing";
 import { Playground } from "./pages/Playground";
 import { Suites } from "./pages/Suites";
+import { Quality } from "./pages/Quality";
 import { BudgetBanner } from "./components/BudgetBanner";
 import { Settings } from "./pages/Settings";
 
@@ -21,6 +22,7 @@ const PAGES = {
   routing: { title: "Routing", Page: Routing },
   playground: { title: "Playground", Page: Playground },
   suites: { title: "Suites", Page: Suites },
+  quality: { title: "Quality", Page: Quality },
   requests: { title: "Requests", Page: Requests },
   cache: { title: "Cache", Page: Cache },
   settings: { title: "Settings", Page: Settings },

@@ -4,7 +4,7 @@
 import { createContext, useContext } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Client } from "./client";
-import type { BudgetState, CaseSpec, CacheEntry, CacheStatus, Config, ConfigResponse, Explanation, Info, KeyInfo, ModelPrice, ProviderTest, RequestDetail, RequestFilter, RequestRow, Rule, RuleStats, RunDetail, RunOptions, SuiteDetail, SuiteProblem, SuiteSummary, Usage } from "./types";
+import type { BudgetState, CaseSpec, CacheEntry, CacheStatus, Config, ConfigResponse, Explanation, Info, KeyInfo, ModelPrice, ProviderTest, QualityOverview, ThresholdChange, RequestDetail, RequestFilter, RequestRow, Rule, RuleStats, RunDetail, RunOptions, SuiteDetail, SuiteProblem, SuiteSummary, Usage } from "./types";
 import { rangeStart, tzOffsetMinutes, type Range } from "../lib/series";
 
 export interface Session {
@@ -265,4 +265,13 @@ export function useFeedback() {
     (client, { id, verdict }: { id: string; verdict: "good" | "bad" }) => client<{ removed_cache_entry: string | null }>(`/api/requests/${encodeURIComponent(id)}/feedback`, { method: "POST", body: { verdict } }),
     [["request"], ...CACHE_VIEWS],
   );
+}
+
+export function useQuality(days: number) {
+  const { client } = useSession();
+  return useQuery({ queryKey: ["quality", days], queryFn: () => client<QualityOverview>(`/api/quality?days=${days}`), refetchInterval: LIVE_MS, placeholderData: keepPreviousData });
+}
+
+export function useUndoThresholdChange() {
+  return useChange((client, id: number) => client<ThresholdChange>(`/api/quality/changes/${id}/undo`, { method: "POST" }), [["quality"]]);
 }

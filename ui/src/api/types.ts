@@ -433,3 +433,75 @@ export interface RunDetail {
     results: CaseResult[];
   };
 }
+
+export interface QualityConfig {
+  judge?: string;
+  sample: number;
+  daily_cap_usd: number;
+  floor: number;
+  tune: boolean;
+  threshold_min: number;
+  threshold_max: number;
+}
+
+/** Verdicts on one rule, target or cache partition, with the agreement's 95 % interval. */
+export interface Agreement {
+  name: string;
+  /** A partition's rule. */
+  rule?: string;
+  agree: number;
+  disagree: number;
+  unknown: number;
+  cost_usd: number;
+  saved_usd: number;
+  rate: number | null;
+  low: number;
+  high: number;
+  alert: boolean;
+  /** A partition's current threshold, when verdicts moved it. */
+  threshold?: number | null;
+}
+
+export interface QualityVerdict {
+  request_id: string;
+  ts: number;
+  kind: "semantic" | "cheaper" | "compressed";
+  rule: string;
+  target: string;
+  reference: string;
+  partition: string | null;
+  similarity: number | null;
+  verdict: "agree" | "disagree" | "unknown";
+  reason: string;
+  question: string;
+  answer: string;
+  reference_answer: string | null;
+  cost_usd: number;
+  saved_usd: number | null;
+}
+
+export interface ThresholdChange {
+  id: number;
+  ts: number;
+  partition: string;
+  rule: string;
+  from: number;
+  to: number;
+  reason: string;
+  request_id: string | null;
+  undoes: number | null;
+  undone: boolean;
+}
+
+export interface QualityOverview {
+  days: number;
+  config: QualityConfig;
+  today: { day: number; spent_usd: number; samples: number; skipped_cap: number; skipped_busy: number };
+  alerts: { rule: string; rate: number; floor: number }[];
+  rules: Agreement[];
+  targets: Agreement[];
+  partitions: Agreement[];
+  series: { day: number; rule: string; agree: number; disagree: number }[];
+  disagreements: QualityVerdict[];
+  changes: ThresholdChange[];
+}

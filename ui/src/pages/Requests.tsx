@@ -6,9 +6,15 @@ import { ErrorBox } from "../components/ErrorBox";
 import { formatClientApi, formatMs, formatTimestamp, formatTokens, formatUsd } from "../lib/format";
 import { RequestDetailPanel } from "./requests/RequestDetailPanel";
 
+/** `#/requests/<id>` opens that request (links from other pages). */
+function linkedRequest(): string | null {
+  const id = window.location.hash.replace(/^#\/?/, "").split("/")[1];
+  return id ? decodeURIComponent(id) : null;
+}
+
 export function Requests() {
   const [filter, setFilter] = useState<RequestFilter>({});
-  const [selected, setSelected] = useState<string | null>(null);
+  const [selected, setSelected] = useState<string | null>(linkedRequest);
   const requests = useRequests(filter);
   const config = useConfig();
   const providers = config.data?.config.providers.map((p) => p.id) ?? [];
