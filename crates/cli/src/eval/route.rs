@@ -84,13 +84,13 @@ fn out_of_fold(files: &[Vec<Example>], i: usize, k: usize) -> Vec<f32> {
 
 /// A stable fold for a prompt, whatever order the file is in (the dev files are sorted by
 /// subject, so folds by position would hold out whole subjects).
-fn fnv(text: &str) -> u64 {
+pub fn fnv(text: &str) -> u64 {
     text.bytes().fold(0xcbf29ce484222325, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3))
 }
 
 /// Reads and embeds a file, on all cores; a prompt longer than the model reads is embedded
 /// by its head, as the live router does.
-fn read(path: &Path, model: &MiniLm) -> Result<Vec<Example>> {
+pub fn read(path: &Path, model: &MiniLm) -> Result<Vec<Example>> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut lines = Vec::new();
     for (n, line) in std::io::BufReader::new(file).lines().enumerate() {

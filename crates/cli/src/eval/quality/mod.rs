@@ -1,9 +1,10 @@
 //! `sluice eval loop`: the quality loop simulated on labelled traffic, with the live path's
 //! code. The labels stand in for the judge, or for a judge wrong a given share of the time.
-//! Each seed shuffles the stream differently; figures are means over the seeds, and the first
-//! seed's run is printed window by window for plotting.
+//! Each seed shuffles the stream differently; figures are means over the seeds (and, for
+//! routing, over both halves), and the cache's first seed is printed window by window.
 
 mod cache;
+mod route;
 
 use anyhow::Result;
 use rand::rngs::StdRng;
@@ -18,8 +19,17 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct EvalLoopArgs {
     /// Question pairs `{"a", "b", "label"}` replayed as cache traffic.
+    #[arg(long, required_unless_present = "routing")]
+    cache: Option<PathBuf>,
+    /// Prompts `{"prompt", "weak_correct", "strong_correct"}` replayed as routed traffic.
     #[arg(long)]
-    cache: PathBuf,
+    routing: Option<PathBuf>,
+    /// More routing files the fitted model is trained on besides the other half of `--routing`.
+    #[arg(long)]
+    routing_fit: Vec<PathBuf>,
+    /// The share of routed prompts whose verdict is learned from.
+    #[arg(long, default_value_t = 0.05)]
+    labels: f64,
     /// The embedding model folder.
     #[arg(long, env = "SLUICE_EMBED_MODEL_DIR")]
     model_dir: PathBuf,
@@ -41,7 +51,39 @@ pub struct EvalLoopArgs {
 
 pub fn run(args: EvalLoopArgs) -> Result<()> {
     let model = MiniLm::load(&args.model_dir)?;
-    let pairs = super::cache::read_pairs(&args.cache, None)?;
+    if let Some(path) = &args.cache {
+        run_cache(&args, path, &model)?;
+    }
+    if let Some(path) = &args.routing {
+        run_routing(&args, path, &model)?;
+    }
+    Ok(())
+}
+
+fn run_routing(args: &EvalLoopArgs, path: &std::path::Path, model: &MiniLm) -> Result<()> {
+    let stream = super::route::read(path, model)?;
+    let others: Vec<_> = args.routing_fit.iter().map(|p| super::route::read(p, model)).collect::<Result<_>>()?;
+    let others: Vec<&sluice_gateway::router::difficulty::Example> = others.iter().flatten().collect();
+    for (name, accuracy) in [("learning, judge always right", 1.0), ("learning, judge right 90 %", args.judge_accuracy)] {
+        let runs: Vec<route::RouteRun> = (0..args.seeds).flat_map(|seed| [0, 1].map(|half| route::replay(&stream, &others, half, args.labels, accuracy, 2000 + seed))).collect();
+        let mean = |f: &dyn Fn(&route::RouteRun) -> f64| runs.iter().map(f).sum::<f64>() / runs.len() as f64;
+        println!(
+            "{}",
+            json!({
+                "stream": "routing", "data": path.display().to_string(), "variant": name, "labels_share": args.labels, "judge_accuracy": accuracy, "seeds": args.seeds,
+                "prompts_per_half": mean(&|r| r.prompts as f64), "labels_learned": mean(&|r| r.labels as f64),
+                "judge_calls": 2.0 * mean(&|r| r.labels as f64),
+                "apgr_fitted": mean(&|r| r.apgr_fitted), "apgr_learning": mean(&|r| r.apgr_learning),
+                "apgr_fitted_second_half": mean(&|r| r.apgr_fitted_late), "apgr_learning_second_half": mean(&|r| r.apgr_learning_late),
+                "apgr_gain": mean(&|r| r.apgr_learning - r.apgr_fitted),
+            })
+        );
+    }
+    Ok(())
+}
+
+fn run_cache(args: &EvalLoopArgs, path: &std::path::Path, model: &MiniLm) -> Result<()> {
+    let pairs = super::cache::read_pairs(path, None)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     // Only the texts some seed's stream uses are embedded.
     let mut streams = Vec::new();
@@ -58,7 +100,7 @@ pub fn run(args: EvalLoopArgs) -> Result<()> {
             used.push(super::cache::Pair { a: p.a.clone(), b: p.b.clone(), label: p.label });
         }
     }
-    let vectors = super::cache::embed_all(&model, cores, &used)?;
+    let vectors = super::cache::embed_all(model, cores, &used)?;
     let clusters = duplicates(&pairs);
     let same = |x: &str, y: &str| x == y || clusters.get(x).is_some_and(|c| clusters.get(y) == Some(c));
     let bounds = Bounds::of(&QualityConfig::default());

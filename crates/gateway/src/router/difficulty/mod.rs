@@ -11,9 +11,11 @@
 
 mod features;
 mod fit;
+mod learned;
 mod metrics;
 
 pub use fit::{fit, Example};
+pub use learned::Learned;
 pub use metrics::{route_metrics, RouteMetrics};
 
 use serde::{Deserialize, Serialize};
