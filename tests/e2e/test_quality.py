@@ -195,6 +195,11 @@ then = { targets = ["mock/flaky-1-big-q", "mock/ok-q"] }
     assert (rule["name"], rule["agree"]) == ("fallback", 1)
     assert [t["name"] for t in q["targets"]] == ["mock/ok-q"] and q["targets"][0]["saved_usd"] > 0
     assert mock.count("flaky-1-big-q") == 2, "the baseline answered the reference"
+    # The prompt is labelled for the difficulty router, and stays labelled over a restart.
+    assert q["labelled_prompts"] == 1
+    s.stop()
+    s.start()
+    assert quality(s)["labelled_prompts"] == 1
 
 
 @pytest.mark.parametrize("judge, extra", [("mock/garbage-q", ""), ("mock/judge-hang-q", "[router]\ntimeout_secs = 1")])

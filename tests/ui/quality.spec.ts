@@ -97,6 +97,7 @@ test("verdicts, disagreements, an undone threshold change and the settings", asy
     await expect(page.getByRole("alert").filter({ hasText: "Rule default agrees" })).toContainText("0 %");
     const sampling = page.getByRole("form", { name: "Sampling" });
     await expect(sampling.locator(".stat").filter({ hasText: "Checked today" })).toContainText("6");
+    await expect(sampling).toContainText("1 prompts labelled for the difficulty router");
     const agreement = page.getByRole("region", { name: "Agreement", exact: true });
     const rows = agreement.locator("tbody tr");
     await expect(rows).toHaveCount(2);

@@ -497,6 +497,8 @@ export interface QualityOverview {
   days: number;
   config: QualityConfig;
   today: { day: number; spent_usd: number; samples: number; skipped_cap: number; skipped_busy: number };
+  /** Prompts verdicts labelled for the difficulty router. */
+  labelled_prompts: number;
   alerts: { rule: string; rate: number; floor: number }[];
   rules: Agreement[];
   targets: Agreement[];

@@ -155,6 +155,8 @@ struct Tuned {
 pub struct Quality {
     /// Partitions whose threshold verdicts have moved, by partition.
     tuned: RwLock<HashMap<String, Tuned>>,
+    /// Prompts verdicts labelled, for the difficulty router.
+    learned: RwLock<crate::router::difficulty::Learned>,
     today: Mutex<Today>,
     in_flight: AtomicUsize,
 }
@@ -165,12 +167,36 @@ impl Quality {
     /// Reads back the thresholds verdicts set and what sampling spent today.
     pub async fn load(&self, store: &Arc<Store>) -> Result<(), StoreError> {
         let day = crate::now_ms() / DAY_MS * DAY_MS;
-        let (thresholds, spent) = store.read(move |c| Ok((store::current_thresholds(c)?, store::quality_spent_since(c, day)?))).await?;
+        let kept = crate::router::difficulty::KEPT;
+        let (thresholds, spent, examples) = store.read(move |c| Ok((store::current_thresholds(c)?, store::quality_spent_since(c, day)?, store::examples(c, kept)?))).await?;
+        let mut learned = self.learned.write().expect("learned lock");
+        for (embedding, needs_strong) in examples {
+            learned.add(embedding, needs_strong);
+        }
+        drop(learned);
         let mut tuned = self.tuned.write().expect("thresholds lock");
         for (partition, rule, threshold) in thresholds {
             tuned.insert(partition, Tuned { rule, state: tune::Partition::new(threshold) });
         }
         *self.today.lock().expect("quality day lock") = Today { day, spent_usd: spent, ..Today::default() };
+        Ok(())
+    }
+
+    /// The difficulty router's `score` for a prompt, moved by what verdicts taught.
+    pub fn difficulty(&self, score: f32, embedding: &[f32]) -> f32 {
+        self.learned.read().expect("learned lock").adjust(score, embedding)
+    }
+
+    /// How many labelled prompts the difficulty router learns from.
+    pub fn labelled(&self) -> usize {
+        self.learned.read().expect("learned lock").len()
+    }
+
+    /// Keeps a prompt a verdict labelled: whether its cheap answer was worse than the baseline's.
+    pub async fn learn(&self, store: &Arc<Store>, request_id: &str, embedding: Vec<f32>, needs_strong: bool) -> Result<(), StoreError> {
+        let (id, stored) = (request_id.to_owned(), embedding.clone());
+        store.write(move |c| store::record_example(c, &id, crate::now_ms(), &stored, needs_strong)).await?;
+        self.learned.write().expect("learned lock").add(embedding, needs_strong);
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! One sample checked in the background: the reference asked, the judge asked in both orders,
 //! the verdict stored, and the settings it moves moved.
 
-use super::{tune, Sample, Ticket, Verdict, QUALITY_JUDGE_TAG, QUALITY_TAG};
+use super::{tune, Kind, Sample, Ticket, Verdict, QUALITY_JUDGE_TAG, QUALITY_TAG};
 use crate::store::{self, Feedback, VerdictRow};
 use crate::suites::judge::{self, Preference};
 use crate::Engine;
@@ -40,8 +40,8 @@ pub(super) async fn check(engine: Arc<Engine>, sample: Sample, ticket: Ticket) {
         saved_usd: sample.saved_usd,
     };
     tracing::info!(request = %sample.request_id, kind = sample.kind.as_str(), verdict = verdict.as_str(), cost, "quality sample judged");
-    if let Err(e) = engine.store.write(move |c| store::record_verdict(c, &row)).await {
-        tracing::warn!("could not store a quality verdict: {e}");
+    if sample.kind == Kind::Cheaper && verdict != Verdict::Unknown {
+        learn(&engine, &sample, verdict == Verdict::Disagree).await;
     }
     if let Some(hit) = &sample.hit {
         if verdict == Verdict::Disagree {
@@ -55,6 +55,10 @@ pub(super) async fn check(engine: Arc<Engine>, sample: Sample, ticket: Ticket) {
                 tracing::warn!("could not record a threshold change: {e}");
             }
         }
+    }
+    // Last, so that what a stored verdict caused is done by the time it can be read.
+    if let Err(e) = engine.store.write(move |c| store::record_verdict(c, &row)).await {
+        tracing::warn!("could not store a quality verdict: {e}");
     }
 }
 
@@ -79,4 +83,18 @@ async fn ask(engine: &Arc<Engine>, sample: &Sample, judge_model: &str, question:
         Err(_) => (Verdict::Unknown, format!("the judge took over {} s", TIMEOUT.as_secs()), 0.0),
     };
     (verdict, reason, Some(reference.text), reference.cost_usd + judge_cost)
+}
+
+/// Labels the prompt for the difficulty router, embedded as the router embeds it (the last
+/// user message, by the local model its scores are made for).
+async fn learn(engine: &Arc<Engine>, sample: &Sample, needs_strong: bool) {
+    if engine.semantic.embedder_name().as_deref() != Some(crate::embed::MINILM) {
+        return;
+    }
+    let messages = sample.body.get("messages").and_then(Value::as_array);
+    let Some(last) = messages.and_then(|m| m.iter().rev().find(|m| m.get("role").and_then(Value::as_str) == Some("user"))) else { return };
+    let Some((embedding, _)) = engine.semantic.embed_head(&crate::wire::message_text(last)).await else { return };
+    if let Err(e) = engine.quality.learn(&engine.store, &sample.request_id, embedding, needs_strong).await {
+        tracing::warn!("could not keep a labelled prompt: {e}");
+    }
 }

@@ -20,7 +20,7 @@ mod writer;
 
 pub use feedback::{feedback_of, record_feedback, RequestFeedback, Verdict};
 pub use entries::{cache_counts, cache_entries, cache_entry_exists, entry_partition, parse_entry_id, CacheCounts, CacheEntryRow};
-pub use quality::{change, current_thresholds, quality_records, quality_spent_since, record_change, record_verdict, Agreement, DayAgreement, NewChange, QualityRecords, ThresholdChange, VerdictRow};
+pub use quality::{change, current_thresholds, examples, record_example, quality_records, quality_spent_since, record_change, record_verdict, Agreement, DayAgreement, NewChange, QualityRecords, ThresholdChange, VerdictRow};
 pub use queries::{cache_get, live_cache_keys, recent_requests, request_detail, rule_stats, spend_since, stats, RuleStats, AttemptRow, RequestDetail, RequestFilter, RequestRow, Stats, StoredAnswer};
 pub use usage::{totals, usage, DayUsage, ModelUsage, Totals, UsageReport, UsageTotals};
 pub use schema::load_vector_extension;

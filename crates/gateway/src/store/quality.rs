@@ -212,3 +212,22 @@ pub fn quality_records(conn: &Connection, since_ms: i64) -> rusqlite::Result<Qua
         changes: changes(conn, 100)?,
     })
 }
+
+/// A prompt a verdict labelled for the difficulty router.
+pub fn record_example(conn: &Connection, request_id: &str, ts: i64, embedding: &[f32], needs_strong: bool) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO difficulty_examples (request_id, ts, embedding, needs_strong) VALUES (?1, ?2, ?3, ?4)",
+        params![request_id, ts, super::vectors::to_blob(embedding), needs_strong],
+    )?;
+    Ok(())
+}
+
+/// The latest `limit` labelled prompts, oldest first.
+pub fn examples(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<(Vec<f32>, bool)>> {
+    let mut rows: Vec<(Vec<f32>, bool)> = conn
+        .prepare("SELECT embedding, needs_strong FROM difficulty_examples ORDER BY ts DESC LIMIT ?1")?
+        .query_map([limit as i64], |r| Ok((super::vectors::from_blob(&r.get::<_, Vec<u8>>(0)?), r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.reverse();
+    Ok(rows)
+}

@@ -140,7 +140,8 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;",
     // 8: the quality loop. A verdict per sampled request (the cheap answer against the
     // reference's, by the judge) with what it cost and what the request saved; and every move
-    // of a cache partition's semantic threshold, with its reason (an undo is a move too).
+    // of a cache partition's semantic threshold, with its reason (an undo is a move too); and
+    // the prompts verdicts labelled for the difficulty router (kept beyond the log's retention).
     "CREATE TABLE quality_verdicts (
         request_id TEXT PRIMARY KEY REFERENCES requests(id) ON DELETE CASCADE,
         ts INTEGER NOT NULL,
@@ -170,7 +171,14 @@ const MIGRATIONS: &[&str] = &[
         request_id TEXT,
         undoes INTEGER REFERENCES threshold_changes(id)
     );
-    CREATE INDEX threshold_changes_partition ON threshold_changes(partition, id);",
+    CREATE INDEX threshold_changes_partition ON threshold_changes(partition, id);
+    CREATE TABLE difficulty_examples (
+        request_id TEXT PRIMARY KEY,
+        ts INTEGER NOT NULL,
+        embedding BLOB NOT NULL,
+        needs_strong INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX difficulty_examples_ts ON difficulty_examples(ts);",
 ];
 
 /// Makes sqlite-vec available to every connection opened after this (the schema needs it).

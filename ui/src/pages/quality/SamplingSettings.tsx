@@ -42,6 +42,9 @@ export function SamplingSettings({ overview }: { overview: QualityOverview }) {
       <div className="meter" role="meter" aria-label="Daily cap used" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(used * 100)}>
         <div style={{ width: `${used * 100}%` }} className={used >= 1 ? "full" : undefined} />
       </div>
+      <p className="muted small">
+        {formatCount(overview.labelled_prompts)} prompts labelled for the difficulty router: a cheaper answer judged worse than the baseline's marks its prompt as one that needs the stronger model.
+      </p>
       <div className="settings-grid">
         <label className="field judge">
           <span>Judge (provider/model or a route)</span>

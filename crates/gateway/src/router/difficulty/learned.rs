@@ -16,7 +16,7 @@ const CLOSE: f32 = 0.5;
 /// How far the neighbours' surprise moves a score (scores are shares of traffic, 0–1).
 const WEIGHT: f32 = 0.5;
 /// The most recent prompts kept; older ones make way (traffic drifts).
-const KEPT: usize = 5000;
+pub const KEPT: usize = 5000;
 
 #[derive(Debug, Default, Clone)]
 pub struct Learned {

@@ -15,7 +15,7 @@ mod learned;
 mod metrics;
 
 pub use fit::{fit, Example};
-pub use learned::Learned;
+pub use learned::{Learned, KEPT};
 pub use metrics::{route_metrics, RouteMetrics};
 
 use serde::{Deserialize, Serialize};

@@ -54,6 +54,7 @@ pub async fn overview(State(engine): State<Arc<Engine>>, Query(q): Query<StatsQu
         "days": days,
         "config": rt.config.quality,
         "today": engine.quality.today(),
+        "labelled_prompts": engine.quality.labelled(),
         "alerts": alerts,
         "rules": rules,
         "targets": records.targets.iter().map(rate).collect::<Vec<_>>(),

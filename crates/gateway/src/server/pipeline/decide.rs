@@ -68,7 +68,7 @@ async fn signals(engine: &Engine, rt: &Runtime, facts: &mut Facts<'_>) -> Option
         return None;
     };
     facts.difficulty = if name == MINILM {
-        Signal::Known(DifficultyModel::shipped().score(&facts.user_text, &vector))
+        Signal::Known(engine.quality.difficulty(DifficultyModel::shipped().score(&facts.user_text, &vector), &vector))
     } else {
         Signal::Unavailable("the difficulty model reads all-MiniLM-L6-v2 vectors, and [cache] embedder names another model")
     };
