@@ -1,7 +1,8 @@
-//! `cargo xtask bench [gateway|app|semantic|suites]`: the numbers docs/ records. All by default.
+//! `cargo xtask bench [gateway|app|semantic|suites|quality]`: the numbers docs/ records. All by default.
 
 pub mod app;
 mod gateway;
+mod quality;
 mod semantic;
 pub mod suites;
 
@@ -16,12 +17,14 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             gateway::run(root)?;
             semantic::run(root)?;
             suites::run(root)?;
+            quality::run(root)?;
             app::run(root)
         }
         Some("suites") => suites::run(root),
         Some("gateway") => gateway::run(root),
         Some("app") => app::run(root),
         Some("semantic") => semantic::run(root),
-        Some(other) => bail!("unknown benchmark `{other}`: use gateway, app, semantic or suites"),
+        Some("quality") => quality::run(root),
+        Some(other) => bail!("unknown benchmark `{other}`: use gateway, app, semantic, suites or quality"),
     }
 }

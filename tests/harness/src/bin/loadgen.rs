@@ -31,6 +31,9 @@ struct Target {
     /// A different prompt per request (cache misses); otherwise all requests are identical.
     #[arg(long)]
     unique: bool,
+    /// The prompt of identical requests (default "benchmark prompt").
+    #[arg(long, default_value = "benchmark prompt")]
+    text: String,
 }
 
 #[derive(Subcommand)]
@@ -51,6 +54,18 @@ enum Mode {
         target: Target,
         #[arg(long, default_value_t = 200)]
         requests: usize,
+    },
+    /// One request at a time to `--url` and to `--other-url` in turn (which first alternates),
+    /// so both see the same machine at the same moment; percentiles for each.
+    Paired {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        other_url: String,
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+        #[arg(long, default_value_t = 200)]
+        warmup: usize,
     },
     /// Many connections for a fixed time.
     Throughput {
@@ -84,7 +99,7 @@ impl Conn {
     }
 
     async fn call(&mut self) -> anyhow::Result<Duration> {
-        let text = if self.target.unique { format!("benchmark prompt number {}", COUNTER.fetch_add(1, Ordering::Relaxed)) } else { "benchmark prompt".to_owned() };
+        let text = if self.target.unique { format!("benchmark prompt number {}", COUNTER.fetch_add(1, Ordering::Relaxed)) } else { self.target.text.clone() };
         let body = json!({"model": self.target.model, "messages": [{"role": "user", "content": text}]}).to_string();
         let request = Request::post(&self.path)
             .header("host", &self.host)
@@ -154,6 +169,25 @@ async fn main() -> anyhow::Result<()> {
                 samples.push(conn.call().await?);
             }
             println!("{}", summary(samples));
+        }
+        Mode::Paired { target, other_url, requests, warmup } => {
+            let other = Target { url: other_url, ..target.clone() };
+            let (mut a, mut b) = (Conn::open(&target).await?, Conn::open(&other).await?);
+            let (mut sa, mut sb) = (Vec::with_capacity(requests), Vec::with_capacity(requests));
+            for i in 0..warmup + requests {
+                // Which goes first alternates too: the second of a pair finds caches warm.
+                let (da, db) = if i % 2 == 0 {
+                    (a.call().await?, b.call().await?)
+                } else {
+                    let db = b.call().await?;
+                    (a.call().await?, db)
+                };
+                if i >= warmup {
+                    sa.push(da);
+                    sb.push(db);
+                }
+            }
+            println!("{}", json!({ "a": summary(sa), "b": summary(sb) }));
         }
         Mode::FirstChunk { target, requests } => {
             let mut samples = Vec::with_capacity(requests);
