@@ -88,7 +88,8 @@ pub fn samplable(tags: &[String]) -> bool {
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub partition: String,
-    pub similarity: f32,
+    /// Not known for a logged hit a person judged later.
+    pub similarity: Option<f32>,
     pub key: [u8; 32],
     /// The threshold the route sets, where a partition starts before any verdict.
     pub configured: f32,
@@ -219,7 +220,7 @@ impl Quality {
         }
         let mut today = self.today.lock().expect("quality day lock");
         roll(&mut today);
-        if today.spent_usd + today.reserved_usd + today.last_cost_usd > cap_usd || today.spent_usd >= cap_usd {
+        if today.spent_usd + today.reserved_usd + today.last_cost_usd > cap_usd {
             today.skipped_cap += 1;
             return None;
         }
@@ -252,7 +253,7 @@ impl Quality {
             let mut tuned = self.tuned.write().expect("thresholds lock");
             let entry = tuned.entry(hit.partition.clone()).or_insert_with(|| Tuned { rule: rule.to_owned(), state: tune::Partition::new(hit.configured) });
             let from = entry.state.threshold;
-            entry.state.on_verdict(bounds, verdict, Some(hit.similarity).filter(|s| *s > 0.0)).map(|(to, reason)| (from, to, reason))
+            entry.state.on_verdict(bounds, verdict, hit.similarity).map(|(to, reason)| (from, to, reason))
         };
         let Some((from, to, reason)) = moved else { return Ok(None) };
         tracing::info!(partition = %hit.partition, rule, from, to, "semantic threshold moved: {reason}");

@@ -30,7 +30,7 @@ pub(super) async fn check(engine: Arc<Engine>, sample: Sample, ticket: Ticket) {
         target: sample.target.clone(),
         reference: sample.reference.clone(),
         partition: sample.hit.as_ref().map(|h| h.partition.clone()),
-        similarity: sample.hit.as_ref().map(|h| h.similarity),
+        similarity: sample.hit.as_ref().and_then(|h| h.similarity),
         verdict,
         reason,
         question,

@@ -67,7 +67,7 @@ async fn tune(engine: &Arc<Engine>, key: [u8; 32], rule: &str, verdict: Verdict,
         return Ok(());
     }
     // The similarity of a logged hit is not kept, so a wrong one raises by a step.
-    let hit = Hit { partition, similarity: 0.0, key, configured: rt.config.cache.threshold as f32 };
+    let hit = Hit { partition, similarity: None, key, configured: rt.config.cache.threshold as f32 };
     let verdict = match verdict {
         Verdict::Good => quality::Verdict::Agree,
         Verdict::Bad => quality::Verdict::Disagree,

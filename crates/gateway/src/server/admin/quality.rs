@@ -37,17 +37,14 @@ pub async fn overview(State(engine): State<Arc<Engine>>, Query(q): Query<StatsQu
         v
     };
     let thresholds: std::collections::HashMap<String, (String, f32)> = engine.quality.tuned_partitions().into_iter().map(|(p, rule, t)| (p, (rule, t))).collect();
-    let mut partitions: Vec<Value> = records.partitions.iter().map(|a| {
+    // Partitions moved by feedback alone have no verdicts in the period, but a threshold.
+    let quiet = thresholds.iter().filter(|(p, _)| !records.partitions.iter().any(|a| &a.name == *p));
+    let quiet: Vec<Agreement> = quiet.map(|(p, (rule, _))| Agreement { name: p.clone(), rule: Some(rule.clone()), agree: 0, disagree: 0, unknown: 0, cost_usd: 0.0, saved_usd: 0.0 }).collect();
+    let partitions: Vec<Value> = records.partitions.iter().chain(&quiet).map(|a| {
         let mut v = rate(a);
         v["threshold"] = json!(thresholds.get(&a.name).map(|(_, t)| *t));
         v
     }).collect();
-    // Partitions moved by feedback alone have no verdicts in the period, but a threshold.
-    for (partition, (rule, threshold)) in &thresholds {
-        if !records.partitions.iter().any(|a| &a.name == partition) {
-            partitions.push(json!({ "name": partition, "rule": rule, "agree": 0, "disagree": 0, "unknown": 0, "cost_usd": 0.0, "saved_usd": 0.0, "rate": null, "low": 0.0, "high": 1.0, "alert": false, "threshold": threshold }));
-        }
-    }
     let rules: Vec<Value> = records.rules.iter().map(rate).collect();
     let alerts: Vec<Value> = rules.iter().filter(|r| r["alert"] == json!(true)).map(|r| json!({ "rule": r["name"], "rate": r["rate"], "floor": floor })).collect();
     Ok(Json(json!({

@@ -183,7 +183,7 @@ impl Call {
         let ticket = self.engine.quality.draw(quality.sample, quality.daily_cap_usd)?;
         let hit = record.semantic.as_ref().map(|m| Hit {
             partition: m.partition.clone(),
-            similarity: m.similarity,
+            similarity: Some(m.similarity),
             key: m.key,
             configured: self.route.cache.semantic.map_or(crate::cache::semantic::DEFAULT_THRESHOLD as f32, |s| s.threshold),
         });

@@ -128,12 +128,7 @@ async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> R
     if let Some((settings, query)) = semantic {
         // The vector a rule's difficulty or intent condition made, if it is of the same text.
         let known = embedded.as_ref().filter(|e| e.whole && e.text == query.text).map(|e| e.vector.clone());
-        let mode = match (lookup, crate::quality::checking(&call.tags)) {
-            (true, _) => semantic::Mode::Lookup,
-            (false, false) => semantic::Mode::Retry,
-            (false, true) => semantic::Mode::Check,
-        };
-        match semantic::consult(&engine, settings, query, known, mode, call.ts_ms, &call.id).await {
+        match semantic::consult(&engine, settings, query, known, lookup, call.ts_ms, &call.id).await {
             semantic::Outcome::Hit(hit, matched) => return Ok(call.serve_hit(hit, Some(matched)).await),
             semantic::Outcome::Miss(pending) => call.semantic = pending,
         }

@@ -39,24 +39,13 @@ impl PendingRow {
     }
 }
 
-/// How a request uses the semantic cache.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Lookup,
-    /// `Cache-Control: no-cache`: no search, but asking again a question a semantic hit just
-    /// answered counts against that hit.
-    Retry,
-    /// The quality loop asking the reference: no search, and not a retry.
-    Check,
-}
-
-/// `known` is the question's vector when routing embedded it already. Verdicts may have moved
-/// the partition's threshold from the route's.
-pub async fn consult(engine: &Arc<Engine>, mut settings: SemanticSettings, query: SemanticQuery, known: Option<Vec<f32>>, mode: Mode, now_ms: i64, request_id: &str) -> Outcome {
-    if mode != Mode::Lookup {
-        if mode == Mode::Retry {
-            engine.semantic.retried(&query).await;
-        }
+/// `lookup` is false for `Cache-Control: no-cache`: no search, but a retry of a question a
+/// semantic hit just answered counts against that hit. `known` is the question's vector when
+/// routing embedded it already. Verdicts may have moved the partition's threshold from the
+/// route's.
+pub async fn consult(engine: &Arc<Engine>, mut settings: SemanticSettings, query: SemanticQuery, known: Option<Vec<f32>>, lookup: bool, now_ms: i64, request_id: &str) -> Outcome {
+    if !lookup {
+        engine.semantic.retried(&query).await;
         if let Some(embedding) = known {
             return Outcome::Miss(PendingRow::Ready(SemanticRow { partition: query.partition, question: query.text, embedding }));
         }
