@@ -37,3 +37,16 @@ def test_the_desktop_webview_gets_cors(sluice):
     assert pre.status_code == 204 and pre.headers["access-control-allow-origin"] == "tauri://localhost"
     r = httpx.get(sluice.url + "/api/stats", headers={**sluice.headers, "Origin": "tauri://localhost"})
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "tauri://localhost"
+
+
+def test_wrong_tokens_back_off_and_the_right_token_never_does(sluice):
+    # Ten wrong tokens a minute are answered as such; the next ones wait, in the client's shape.
+    for _ in range(10):
+        r = httpx.post(sluice.api + "/chat/completions", headers={"Authorization": "Bearer guess"}, json={})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "invalid_api_key"
+    r = httpx.post(sluice.api + "/chat/completions", headers={"Authorization": "Bearer guess"}, json={})
+    assert r.status_code == 429 and r.json()["error"]["code"] == "wrong_token_backoff"
+    assert 1 <= int(r.headers["retry-after"]) <= 60 and "try again in" in r.json()["error"]["message"]
+    anthropic = httpx.post(sluice.url + "/v1/messages", headers={"x-api-key": "guess"}, json={})
+    assert anthropic.status_code == 429 and anthropic.json()["type"] == "error" and anthropic.json()["error"]["type"] == "rate_limit_error"
+    assert sluice.chat("mock/m", "hello").status_code == 200, "the right token is never held back"

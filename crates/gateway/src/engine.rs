@@ -139,6 +139,8 @@ pub struct Engine {
     pub compressor: crate::compress::Compressor,
     /// Sampling, verdicts and the thresholds they moved.
     pub quality: crate::quality::Quality,
+    /// Recent wrong tokens, for the back-off.
+    pub(crate) wrong_tokens: crate::server::wrong_tokens::WrongTokens,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,6 +195,7 @@ impl Engine {
             suite_runs: Default::default(),
             compressor: Default::default(),
             quality: Default::default(),
+            wrong_tokens: Default::default(),
         }))
     }
 

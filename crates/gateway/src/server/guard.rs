@@ -50,16 +50,26 @@ pub async fn guard(State(engine): State<Arc<Engine>>, request: Request, next: Ne
     }
     if !is_public(request.method(), request.uri().path()) && !token_ok(&request, &engine.token()) {
         let api = ClientApi::for_path(request.uri().path());
-        let e = ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_request_error",
-            format!(
-                "missing or wrong Sluice token: send `Authorization: Bearer <token>` (or `x-api-key: <token>`). The token is in {} unless SLUICE_TOKEN sets it",
-                engine.data_dir.join("token").display()
-            ),
-        )
-        .code("invalid_api_key");
-        let response = edge::error(api, e);
+        let response = match engine.wrong_tokens.strike(std::time::Instant::now()) {
+            None => {
+                let e = ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_request_error",
+                    format!(
+                        "missing or wrong Sluice token: send `Authorization: Bearer <token>` (or `x-api-key: <token>`). The token is in {} unless SLUICE_TOKEN sets it",
+                        engine.data_dir.join("token").display()
+                    ),
+                )
+                .code("invalid_api_key");
+                edge::error(api, e)
+            }
+            Some(wait) => {
+                let message = format!("too many wrong Sluice tokens in the last minute; try again in {} s with the right token", wait.as_secs());
+                let mut response = edge::error(api, ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limit_error", message).code("wrong_token_backoff"));
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+                response
+            }
+        };
         return match &cors_origin {
             Some(o) => with_cors(response, o),
             None => response,

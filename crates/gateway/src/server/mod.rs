@@ -16,6 +16,7 @@ pub(crate) mod token;
 
 pub use token::fresh as fresh_token;
 mod ui;
+pub(crate) mod wrong_tokens;
 
 pub use error::ApiError;
 
