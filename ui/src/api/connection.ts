@@ -37,8 +37,11 @@ export type UpdateStatus = { available: false; current: string } | { available: 
 
 const TOKEN_KEY = "sluice.token";
 
+/** The browser's token lives as long as its tab: it survives a reload, but not the tab being
+ * closed, and other tabs and later visits sign in again. (localStorage would keep it on disk
+ * for any script of this origin, for good.) */
 export const browserToken = {
-  get: (): string | null => localStorage.getItem(TOKEN_KEY),
-  set: (token: string) => localStorage.setItem(TOKEN_KEY, token),
-  clear: () => localStorage.removeItem(TOKEN_KEY),
+  get: (): string | null => sessionStorage.getItem(TOKEN_KEY),
+  set: (token: string) => sessionStorage.setItem(TOKEN_KEY, token),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
 };

@@ -1,5 +1,6 @@
-// The served UI runs under a strict Content-Security-Policy (its own scripts, styles and
-// origin only): every page is opened and used a little, and the browser reports no violation.
+// The served UI's security surface in a real browser: a strict Content-Security-Policy (its
+// own scripts, styles and origin only) under which every page is opened and used with no
+// violation; and the token kept for the tab only, never in localStorage.
 
 import { expect, test } from "@playwright/test";
 import { MOCK_KEY, mockProvider, openSignedIn, startSluice } from "./sluice";
@@ -37,6 +38,27 @@ test("every page works under the Content-Security-Policy", async ({ browser }) =
     await expect(page.locator(".recharts-surface").first()).toBeVisible();
     expect(violations).toEqual([]);
     await page.close();
+  } finally {
+    await sluice.stop();
+  }
+});
+
+test("the token is kept for the tab, not on disk", async ({ browser }) => {
+  const sluice = await startSluice({ model: false, env: { SLUICE_TEST_MOCK_KEY: MOCK_KEY }, config: mockProvider });
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(sluice.url);
+    await page.getByLabel("Token").fill(sluice.token);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+    expect(await page.evaluate(() => Object.keys(localStorage))).toEqual([]);
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+    const other = await context.newPage();
+    await other.goto(sluice.url);
+    await expect(other.getByRole("heading", { name: "Sign in to Sluice" })).toBeVisible();
+    await context.close();
   } finally {
     await sluice.stop();
   }
