@@ -1,6 +1,10 @@
 """The local token, the Host check (DNS rebinding) and the Origin check (browser pages)."""
 
+import re
+
 import httpx
+
+from conftest import ROOT
 
 
 def test_token_is_required(sluice):
@@ -50,3 +54,29 @@ def test_wrong_tokens_back_off_and_the_right_token_never_does(sluice):
     anthropic = httpx.post(sluice.url + "/v1/messages", headers={"x-api-key": "guess"}, json={})
     assert anthropic.status_code == 429 and anthropic.json()["type"] == "error" and anthropic.json()["error"]["type"] == "rate_limit_error"
     assert sluice.chat("mock/m", "hello").status_code == 200, "the right token is never held back"
+
+
+def routes():
+    """Every (method, path) the gateway's router declares, read from its source, so a route added
+    later is checked too."""
+    source = (ROOT / "crates" / "gateway" / "src" / "server" / "mod.rs").read_text()
+    found = []
+    for path, handlers in re.findall(r'\.route\("([^"]+)",\s*(.+)\)\s*$', source, re.M):
+        concrete = re.sub(r"\{\*[^}]+\}", "x/y", re.sub(r"\{[^*}][^}]*\}", "x", path))
+        for method in re.findall(r"\b(get|post|put|delete)\(", handlers):
+            found.append((method.upper(), concrete))
+    return found
+
+
+def test_every_route_checks_the_host_the_origin_and_the_token(sluice):
+    table = routes()
+    assert len(table) >= 45 and ("POST", "/api/quality/changes/x/undo") in table, table
+    for method, path in table:
+        url = sluice.url + path
+        foreign_host = httpx.request(method, url, headers={**sluice.headers, "Host": "evil.example"})
+        assert foreign_host.status_code == 403, (method, path)
+        foreign_origin = httpx.request(method, url, headers={**sluice.headers, "Origin": "https://evil.example"})
+        assert foreign_origin.status_code == 403, (method, path)
+        if path not in ("/healthz", "/api/hello"):
+            # A missing token is refused (401, or 429 once the wrong-token back-off starts).
+            assert httpx.request(method, url).status_code in (401, 429), (method, path)
