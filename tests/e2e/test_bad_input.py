@@ -34,6 +34,11 @@ def test_invalid_utf8(sluice):
     ({"model": "mock/ok", "messages": [{"role": "user", "content": 5}]}, "messages[0].content"),
     ({"model": "mock/ok", "messages": [{"role": "user", "content": "x"}], "stream": "yes"}, "stream"),
     ({"model": "mock/ok", "messages": [{"role": "user", "content": "x"}], "max_tokens": -1}, "max_tokens"),
+    # A malformed image part used to go upstream and come back as the provider's 500.
+    ({"model": "mock/ok", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": 5}}]}]}, "messages[0].content[0].image_url.url"),
+    ({"model": "mock/ok", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "file:///etc/passwd"}}]}]}, "messages[0].content[0].image_url.url"),
+    ({"model": "mock/ok", "messages": [{"role": "user", "content": [{"text": "no type"}]}]}, "messages[0].content[0].type"),
+    ({"model": "mock/ok", "messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function", "function": {"parameters": {}}}]}, "tools[0].function.name"),
 ])
 def test_wrong_types_name_the_parameter(sluice, body, param):
     err = assert_openai_error(httpx.post(sluice.api + "/chat/completions", json=body, headers=sluice.headers), 400)

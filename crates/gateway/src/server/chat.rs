@@ -58,9 +58,29 @@ pub fn validate(body: &Map<String, Value>) -> Result<ChatParams, ApiError> {
         if !obj.get("role").is_some_and(Value::is_string) {
             return Err(ApiError::invalid_param(format!("messages[{i}].role"), format!("messages[{i}].role must be a string such as \"user\"")));
         }
-        if let Some(c) = obj.get("content") {
-            if !(c.is_string() || c.is_array() || c.is_null()) {
-                return Err(ApiError::invalid_param(format!("messages[{i}].content"), format!("messages[{i}].content must be a string or an array of content parts, not {}", type_name(c))));
+        match obj.get("content") {
+            None | Some(Value::Null | Value::String(_)) => {}
+            Some(Value::Array(parts)) => {
+                for (j, part) in parts.iter().enumerate() {
+                    content_part(part).map_err(|(field, message)| {
+                        let at = format!("messages[{i}].content[{j}]{field}");
+                        ApiError::invalid_param(at.clone(), format!("{at} {message}"))
+                    })?;
+                }
+            }
+            Some(c) => return Err(ApiError::invalid_param(format!("messages[{i}].content"), format!("messages[{i}].content must be a string or an array of content parts, not {}", type_name(c)))),
+        }
+    }
+    if let Some(tools) = optional(body, "tools", Value::as_array, "an array")? {
+        for (i, tool) in tools.iter().enumerate() {
+            if tool.get("type").and_then(Value::as_str) == Some("function") {
+                let f = tool.get("function");
+                if !f.and_then(|f| f.get("name")).is_some_and(Value::is_string) {
+                    return Err(ApiError::invalid_param(format!("tools[{i}].function.name"), format!("tools[{i}].function.name is required: the function's name, a string")));
+                }
+                if let Some(p) = f.and_then(|f| f.get("parameters")).filter(|p| !p.is_object()) {
+                    return Err(ApiError::invalid_param(format!("tools[{i}].function.parameters"), format!("tools[{i}].function.parameters must be a JSON Schema object, not {}", type_name(p))));
+                }
             }
         }
     }
@@ -70,7 +90,6 @@ pub fn validate(body: &Map<String, Value>) -> Result<ChatParams, ApiError> {
     for key in ["n", "max_tokens", "max_completion_tokens"] {
         optional(body, key, Value::as_u64, "a whole number ≥ 0")?;
     }
-    optional(body, "tools", Value::as_array, "an array")?;
     let include_usage = match optional(body, "stream_options", Value::as_object, "an object")? {
         Some(o) => match o.get("include_usage") {
             None | Some(Value::Null) => false,
@@ -80,6 +99,31 @@ pub fn validate(body: &Map<String, Value>) -> Result<ChatParams, ApiError> {
         None => false,
     };
     Ok(ChatParams { model, stream, include_usage })
+}
+
+/// The shapes of the content parts Sluice and providers read; a part of another type passes
+/// through for the upstream to judge. `Err` names the field (after the part's own path) and
+/// what it must be. A malformed part would otherwise come back as a provider's 500.
+fn content_part(part: &Value) -> Result<(), (&'static str, String)> {
+    let Some(kind) = part.get("type").and_then(Value::as_str) else {
+        return Err((".type", "is required: a content part is an object like {\"type\": \"text\", \"text\": \"…\"}".into()));
+    };
+    let string_at = |pointer: &str| part.pointer(pointer).and_then(Value::as_str);
+    match kind {
+        "text" if string_at("/text").is_none() => Err((".text", "must be a string".into())),
+        "image_url" => {
+            let url = string_at("/image_url/url").or_else(|| string_at("/image_url"));
+            match url {
+                Some(u) if ["https://", "http://", "data:"].iter().any(|p| u.starts_with(p)) => Ok(()),
+                Some(_) => Err((".image_url.url", "must be an http(s) URL or a data: URL".into())),
+                None => Err((".image_url.url", "is required: {\"image_url\": {\"url\": \"https://…\" or \"data:image/png;base64,…\"}}".into())),
+            }
+        }
+        "input_audio" if string_at("/input_audio/data").is_none() || string_at("/input_audio/format").is_none() => {
+            Err((".input_audio", "needs `data` (base64) and `format` (\"wav\" or \"mp3\")".into()))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn optional<'a, T>(body: &'a Map<String, Value>, key: &str, get: impl Fn(&'a Value) -> Option<T>, expected: &str) -> Result<Option<T>, ApiError> {
@@ -108,6 +152,16 @@ mod tests {
         assert_eq!(check(json!({"model": "m", "messages": [{"content": "hi"}]})).unwrap_err().param.as_deref(), Some("messages[0].role"));
         assert_eq!(check(json!({"model": "m", "messages": [{"role": "user"}], "stream": "yes"})).unwrap_err().param.as_deref(), Some("stream"));
         assert_eq!(check(json!({"model": "m", "messages": [{"role": "user"}], "temperature": "hot"})).unwrap_err().param.as_deref(), Some("temperature"));
+        let image = |part: Value| check(json!({"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": "what is this?"}, part]}]}));
+        assert!(image(json!({"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}})).is_ok());
+        assert_eq!(image(json!({"type": "image_url", "image_url": {"url": 7}})).unwrap_err().param.as_deref(), Some("messages[0].content[1].image_url.url"));
+        assert_eq!(image(json!({"type": "image_url", "image_url": {"url": "file:///etc/passwd"}})).unwrap_err().param.as_deref(), Some("messages[0].content[1].image_url.url"));
+        assert_eq!(image(json!({"image_url": {"url": "https://x"}})).unwrap_err().param.as_deref(), Some("messages[0].content[1].type"));
+        assert_eq!(image(json!({"type": "text"})).unwrap_err().param.as_deref(), Some("messages[0].content[1].text"));
+        assert!(image(json!({"type": "something-new", "x": 1})).is_ok(), "unknown parts pass through");
+        let tools = |tool: Value| check(json!({"model": "m", "messages": [{"role": "user"}], "tools": [tool]}));
+        assert_eq!(tools(json!({"type": "function", "function": {"parameters": {}}})).unwrap_err().param.as_deref(), Some("tools[0].function.name"));
+        assert_eq!(tools(json!({"type": "function", "function": {"name": "f", "parameters": "{}"}})).unwrap_err().param.as_deref(), Some("tools[0].function.parameters"));
         let p = check(json!({"model": "m", "messages": [{"role": "user"}], "stream": true, "stream_options": {"include_usage": true}})).unwrap();
         assert!(p.stream && p.include_usage);
     }
