@@ -6,7 +6,7 @@
 
 import { expect, test, type Page } from "@playwright/test";
 import { join } from "node:path";
-import { MOCK_KEY, mockProvider, openSignedIn, startSluice, type Running } from "./sluice";
+import { MOCK_KEY, mockProvider, modelReady, openSignedIn, startSluice, type Running } from "./sluice";
 
 const QUESTION = "How do I reverse a list in Python?";
 const PARAPHRASE = "How can I reverse a list in Python?";
@@ -59,12 +59,6 @@ async function verdicts(sluice: Running): Promise<number> {
   const r = await fetch(`${sluice.url}/api/quality`, { headers: { Authorization: `Bearer ${sluice.token}` } });
   const q = await r.json();
   return q.rules.reduce((n: number, r: { agree: number; disagree: number; unknown: number }) => n + r.agree + r.disagree + r.unknown, 0);
-}
-
-async function modelReady(sluice: Running) {
-  await expect
-    .poll(async () => (await (await fetch(`${sluice.url}/api/cache/status`, { headers: { Authorization: `Bearer ${sluice.token}` } })).json()).model.state, { timeout: 60_000 })
-    .toBe("ready");
 }
 
 const shots = (page: Page) => async (name: string, region?: string) => {

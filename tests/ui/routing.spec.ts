@@ -7,7 +7,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MOCK_KEY, mockProvider, openSignedIn, startSluice, type Running } from "./sluice";
+import { MOCK_KEY, mockProvider, modelReady, openSignedIn, startSluice, type Running } from "./sluice";
 
 let sluice: Running;
 let page: Page;
@@ -32,6 +32,9 @@ test.describe.serial("Routing page", () => {
       env: { SLUICE_TEST_MOCK_KEY: MOCK_KEY },
       config: (mock) => `${mockProvider(mock)}\n# hand-written: keep me\n[[routes]]\nmodel = "fast"\ntargets = ["mock/fast-model"]\n`,
     });
+    // Difficulty needs the embedding model, which loads in the background: a rule tested
+    // before it is ready cannot match (seen on a loaded CI machine).
+    await modelReady(sluice);
     page = await openSignedIn(browser, sluice, "Routing");
   });
 

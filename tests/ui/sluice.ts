@@ -74,6 +74,13 @@ export async function startSluice({ model = true, env = {}, config: extra }: { m
   return { url, token, dataDir, mockUrl, stop };
 }
 
+/** Waits until the embedding model has loaded (it loads in the background after start). */
+export async function modelReady(sluice: Running) {
+  await expect
+    .poll(async () => (await (await fetch(`${sluice.url}/api/cache/status`, { headers: { Authorization: `Bearer ${sluice.token}` } })).json()).model.state, { timeout: 60_000 })
+    .toBe("ready");
+}
+
 /** The mock as provider `mock` (its key from SLUICE_TEST_MOCK_KEY), for `config`. */
 export const mockProvider = (mockUrl: string) => `\n[[providers]]\nid = "mock"\nbase_url = "${mockUrl}/v1"\napi_key_env = "SLUICE_TEST_MOCK_KEY"\n`;
 
