@@ -7,6 +7,8 @@ pub mod compress;
 pub mod config;
 mod engine;
 pub mod embed;
+#[cfg(test)]
+mod fuzz;
 pub mod pricing;
 pub mod providers;
 pub mod quality;

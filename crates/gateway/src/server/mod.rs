@@ -19,6 +19,8 @@ mod ui;
 pub(crate) mod wrong_tokens;
 
 pub use error::ApiError;
+#[cfg(test)]
+pub(crate) use chat::validate as validate_chat;
 
 use crate::config::{self, Config};
 use crate::engine::Token;
