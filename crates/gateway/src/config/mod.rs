@@ -164,6 +164,10 @@ pub struct RouterConfig {
     pub cooldown_secs: u64,
     /// A `Retry-After` up to this long is waited out on the last target; longer ones fail over.
     pub max_retry_after_secs: u64,
+    /// A stream whose upstream sends no event for this long is ended with an error (the client
+    /// gets keep-alives meanwhile); an upstream that trickles bytes without events counts as
+    /// silent.
+    pub stream_idle_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,7 +233,7 @@ impl Default for CacheConfig {
 
 impl Default for RouterConfig {
     fn default() -> Self {
-        RouterConfig { timeout_secs: 60, failure_threshold: 3, cooldown_secs: 30, max_retry_after_secs: 2 }
+        RouterConfig { timeout_secs: 60, failure_threshold: 3, cooldown_secs: 30, max_retry_after_secs: 2, stream_idle_secs: 300 }
     }
 }
 
@@ -376,6 +380,9 @@ impl Config {
         }
         if self.router.timeout_secs == 0 {
             return Err(bad("router.timeout_secs", "must be at least 1"));
+        }
+        if self.router.stream_idle_secs == 0 {
+            return Err(bad("router.stream_idle_secs", "must be at least 1"));
         }
         if self.router.failure_threshold == 0 {
             return Err(bad("router.failure_threshold", "must be at least 1"));

@@ -83,7 +83,7 @@ impl super::Provider for Anthropic {
         async move {
             let response = self.upstream.send(post?, api_key).await?;
             if !stream {
-                let bytes = response.bytes().await.map_err(|e| self.upstream.cut(&e))?;
+                let bytes = self.upstream.read_answer(response).await?;
                 let message: Value = serde_json::from_slice(&bytes).map_err(|e| self.upstream.protocol(format!("the answer is not JSON: {e}")))?;
                 let completion = Bytes::from(to_completion(&message).to_string());
                 return Ok(ChatReply::Complete { completion, native: Some(bytes) });

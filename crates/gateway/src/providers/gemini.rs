@@ -74,7 +74,7 @@ impl super::Provider for Gemini {
         async move {
             let response = self.upstream.send(post?, api_key).await?;
             if !stream {
-                let bytes = response.bytes().await.map_err(|e| self.upstream.cut(&e))?;
+                let bytes = self.upstream.read_answer(response).await?;
                 let answer: Value = serde_json::from_slice(&bytes).map_err(|e| self.upstream.protocol(format!("the answer is not JSON: {e}")))?;
                 return Ok(ChatReply::Complete { completion: Bytes::from(to_completion(&answer).to_string()), native: Some(bytes) });
             }

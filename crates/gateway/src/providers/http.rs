@@ -12,6 +12,16 @@ use std::collections::VecDeque;
 /// Upstream error bodies kept for the client are capped: they are meant to be read, not stored.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// The largest answer (a whole body, or one event of a stream) read from an upstream. Chat
+/// answers are kilobytes, with images a few megabytes; a body past this is a broken or hostile
+/// upstream, and reading on would hold it all in memory (and in the cache).
+const MAX_ANSWER_BYTES: usize = 64 << 20;
+const MAX_EVENT_BYTES: usize = 16 << 20;
+
+/// A non-streamed answer whose body stops arriving for this long is given up on (the first
+/// byte has its own timeout, the route's).
+const BODY_SILENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// One configured provider's identity, key and connection pool.
 pub struct Upstream {
     pub id: String,
@@ -53,6 +63,27 @@ impl Upstream {
             None => text.into_owned(),
         });
         Err(ProviderError::Status { provider: self.id.clone(), status, body, retry_after })
+    }
+
+    /// A non-streamed answer's body, within `MAX_ANSWER_BYTES` and `BODY_SILENCE`.
+    pub async fn read_answer(&self, response: reqwest::Response) -> Result<Bytes, ProviderError> {
+        let mut body = bytes::BytesMut::new();
+        let mut stream = response.bytes_stream();
+        loop {
+            let piece = match tokio::time::timeout(BODY_SILENCE, stream.next()).await {
+                Err(_) => return Err(self.stopped(format!("the answer stopped arriving for {} s", BODY_SILENCE.as_secs()))),
+                Ok(None) => return Ok(body.freeze()),
+                Ok(Some(piece)) => piece.map_err(|e| self.cut(&e))?,
+            };
+            if body.len() + piece.len() > MAX_ANSWER_BYTES {
+                return Err(self.stopped(format!("the answer is over {} MiB; Sluice stopped reading it", MAX_ANSWER_BYTES >> 20)));
+            }
+            body.extend_from_slice(&piece);
+        }
+    }
+
+    fn stopped(&self, detail: String) -> ProviderError {
+        ProviderError::StreamCut { provider: self.id.clone(), detail }
     }
 
     pub fn cut(&self, e: &reqwest::Error) -> ProviderError {
@@ -131,6 +162,11 @@ pub fn sse_frames(provider: String, response: reqwest::Response, decode: impl Fn
                         if !s.finished {
                             s.take(event);
                         }
+                    }
+                    if !s.finished && s.decoder.pending() > MAX_EVENT_BYTES {
+                        let e = s.cut(format!("an event over {} MiB; Sluice stopped reading the stream", MAX_EVENT_BYTES >> 20));
+                        s.pending.push_back(Err(e));
+                        s.finished = true;
                     }
                 }
                 Some(Err(e)) => {

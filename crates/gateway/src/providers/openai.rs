@@ -90,7 +90,7 @@ impl OpenAiCompatible {
     async fn responses(&self, body: Vec<u8>, stream: bool) -> Result<ChatReply, ProviderError> {
         let response = self.upstream.send(self.post(&self.responses_url, body), self.auth()).await?;
         if !stream {
-            let bytes = response.bytes().await.map_err(|e| self.upstream.cut(&e))?;
+            let bytes = self.upstream.read_answer(response).await?;
             let answer: Value = serde_json::from_slice(&bytes).map_err(|e| self.upstream.protocol(format!("the answer is not JSON: {e}")))?;
             return Ok(ChatReply::Complete { completion: Bytes::from(responses::to_completion(&answer).to_string()), native: Some(bytes) });
         }
@@ -129,7 +129,7 @@ impl super::Provider for OpenAiCompatible {
         async move {
             let response = self.upstream.send(post?, self.auth()).await?;
             if !stream {
-                let bytes = response.bytes().await.map_err(|e| self.upstream.cut(&e))?;
+                let bytes = self.upstream.read_answer(response).await?;
                 return Ok(ChatReply::Complete { completion: bytes, native: None });
             }
             Ok(ChatReply::Stream(sse_frames(self.upstream.id.clone(), response, |event| decode(&event.data))))
@@ -142,7 +142,7 @@ impl super::Provider for OpenAiCompatible {
         let post = self.url(&self.embeddings_url, request.model, "/embeddings").map(|url| self.post(&url, body));
         async move {
             let response = self.upstream.send(post?, self.auth()).await?;
-            response.bytes().await.map_err(|e| self.upstream.cut(&e))
+            self.upstream.read_answer(response).await
         }
         .boxed()
     }

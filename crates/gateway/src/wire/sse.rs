@@ -30,6 +30,11 @@ impl SseDecoder {
         out
     }
 
+    /// Bytes of the event being read: the unfinished line and the data lines so far.
+    pub fn pending(&self) -> usize {
+        self.buf.len() + self.data.as_ref().map_or(0, String::len)
+    }
+
     /// Flushes an event left open by a stream that ended without a blank line.
     pub fn finish(&mut self) -> Option<SseEvent> {
         if !self.buf.is_empty() {

@@ -53,21 +53,27 @@ async fn pump(mut call: Call, target: Target, mut out: StreamOut, first: Option<
     let keep_chunks = call.plan.is_some_and(|p| p.store);
     let mut chunks = Vec::new();
     // One timer for the whole stream, pushed back as frames arrive (not one per chunk).
-    let quiet = tokio::time::sleep(KEEPALIVE);
+    let idle = std::time::Duration::from_secs(call.rt.config.router.stream_idle_secs);
+    let quiet = tokio::time::sleep(KEEPALIVE.min(idle));
     tokio::pin!(quiet);
+    let mut last_frame = tokio::time::Instant::now();
     let end = loop {
         let next = tokio::select! {
             _ = tx.closed() => break End::ClientGone,
             next = upstream.next() => next,
             _ = &mut quiet => {
-                quiet.as_mut().reset(tokio::time::Instant::now() + KEEPALIVE);
+                if last_frame.elapsed() >= idle {
+                    break End::Cut(ProviderError::StreamCut { provider: target.provider.clone(), detail: format!("the upstream sent nothing for {} s ([router] stream_idle_secs)", idle.as_secs()) });
+                }
+                quiet.as_mut().reset(tokio::time::Instant::now() + KEEPALIVE.min(idle));
                 if tx.send(Ok(out.keepalive())).await.is_err() {
                     break End::ClientGone;
                 }
                 continue;
             }
         };
-        quiet.as_mut().reset(tokio::time::Instant::now() + KEEPALIVE);
+        last_frame = tokio::time::Instant::now();
+        quiet.as_mut().reset(last_frame + KEEPALIVE.min(idle));
         match next {
             None => break End::Done,
             Some(Err(e)) => break End::Cut(e),

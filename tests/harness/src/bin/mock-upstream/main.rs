@@ -260,6 +260,10 @@ impl Turn {
                 return Reply::Tool { name: "get_weather".into(), input: json!({"city": "Paris"}) };
             }
         }
+        if let Some(kib) = flag(model, "size") {
+            // A huge answer in one piece (one SSE event when streamed), for Sluice's limits.
+            return Reply::Text("x".repeat(kib as usize * 1024));
+        }
         Reply::Text(format!("Echo: {}", self.last_user_text))
     }
 }
