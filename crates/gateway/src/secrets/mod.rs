@@ -3,8 +3,10 @@
 //! config, the database, logs or error messages.
 
 mod keychain;
+mod panics;
 
 pub use keychain::{Keychain, KeychainError};
+pub use panics::{install_hook as redact_panics, redact_all};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,7 +18,9 @@ pub struct Secret(Arc<str>);
 
 impl Secret {
     pub fn new(value: impl Into<Arc<str>>) -> Self {
-        Secret(value.into())
+        let value = value.into();
+        panics::track(&value);
+        Secret(value)
     }
     pub fn expose(&self) -> &str {
         &self.0

@@ -69,6 +69,7 @@ pub struct Gateway {
 
 impl Gateway {
     pub async fn bind(options: GatewayOptions) -> Result<Gateway, StartError> {
+        crate::secrets::redact_panics();
         let default_data_dir = default_data_dir();
         let data_dir = options.data_dir.or_else(|| default_data_dir.clone()).ok_or(StartError::NoDataDir)?;
         let config_path = options.config_path.unwrap_or_else(|| data_dir.join("config.toml"));
