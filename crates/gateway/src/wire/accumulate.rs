@@ -73,7 +73,7 @@ impl ChunkAccumulator {
             self.usage = Some(usage.clone());
         }
         for choice in chunk.get("choices").and_then(Value::as_array).into_iter().flatten() {
-            let index = choice.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
+            let Some(index) = super::slot(choice.get("index").and_then(Value::as_u64).unwrap_or(0)) else { continue };
             if self.choices.len() <= index {
                 self.choices.resize_with(index + 1, ChoiceAcc::default);
             }
@@ -166,7 +166,7 @@ impl ChunkAccumulator {
 /// Tool calls arrive in pieces keyed by `index`: the first carries id and name, the rest
 /// append to `function.arguments`.
 fn merge_tool_call(calls: &mut Vec<Map<String, Value>>, delta: &Value) {
-    let index = delta.get("index").and_then(Value::as_u64).unwrap_or(calls.len() as u64) as usize;
+    let Some(index) = super::slot(delta.get("index").and_then(Value::as_u64).unwrap_or(calls.len() as u64)) else { return };
     while calls.len() <= index {
         calls.push(Map::new());
     }
@@ -190,6 +190,18 @@ fn merge_tool_call(calls: &mut Vec<Map<String, Value>>, delta: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upstreams_huge_index_is_left_out_not_allocated() {
+        // Found by fuzz.rs: this chunk made Sluice ask for 8 EB and abort.
+        let mut acc = ChunkAccumulator::default();
+        acc.push(&json!({"choices": [{"index": 8019234099747291120u64, "delta": {"content": "x"}}]}));
+        acc.push(&json!({"choices": [{"index": 0, "delta": {"content": "ok", "tool_calls": [{"index": 9007199254740993u64, "function": {"name": "f"}}]}}]}));
+        let c = acc.into_completion();
+        assert_eq!(c["choices"].as_array().unwrap().len(), 1);
+        assert_eq!(c["choices"][0]["message"]["content"], "ok");
+        assert!(c["choices"][0]["message"].get("tool_calls").is_none());
+    }
 
     #[test]
     fn folds_content_tool_calls_and_usage() {

@@ -100,6 +100,15 @@ pub fn to_internal(api: ClientApi, request: &serde_json::Map<String, serde_json:
     }
 }
 
+/// A choice's or a tool call's `index` in a streamed chunk, when it is one Sluice keeps a slot
+/// for. Answers are built in vectors by these indices; an upstream's `"index": 8e18` would
+/// otherwise ask for exabytes (found by `fuzz.rs`). Real answers stay far below the bound
+/// (OpenAI caps `n` at 128); parts past it are left out.
+pub fn slot(index: u64) -> Option<usize> {
+    const MAX: u64 = 1024;
+    (index < MAX).then_some(index as usize)
+}
+
 /// A message's text: a string content, or its text parts joined by newlines (other parts add
 /// nothing). What rules match on and compression ranks.
 pub fn message_text(m: &serde_json::Value) -> std::borrow::Cow<'_, str> {

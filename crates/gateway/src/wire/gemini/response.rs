@@ -213,7 +213,7 @@ impl Encoder {
                 parts.push(json!({"text": t}));
             }
             for call in delta.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
-                let n = call.get("index").and_then(Value::as_u64).unwrap_or(0) as usize;
+                let Some(n) = crate::wire::slot(call.get("index").and_then(Value::as_u64).unwrap_or(0)) else { continue };
                 if self.calls.len() <= n {
                     self.calls.resize(n + 1, json!({"function": {"name": "", "arguments": ""}}));
                 }
@@ -260,6 +260,13 @@ impl Encoder {
 mod tests {
     use super::*;
     use crate::wire::ChunkAccumulator;
+
+    #[test]
+    fn a_huge_tool_call_index_is_left_out_not_allocated() {
+        let mut e = Encoder::default();
+        e.chunk(&json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 8019234099747291120u64, "function": {"name": "f"}}]}}]}));
+        assert!(e.calls.is_empty());
+    }
 
     fn gemini_answer() -> Value {
         json!({"candidates": [{"content": {"role": "model", "parts": [
