@@ -284,10 +284,9 @@ impl Quality {
         Ok(self.record(store, new).await?)
     }
 
+    /// A write of its own is committed by the time it answers: no flush needed.
     async fn record(&self, store: &Arc<Store>, change: NewChange) -> Result<ThresholdChange, StoreError> {
-        let change = store.write(move |c| store::record_change(c, change)).await?;
-        store.flush().await?;
-        Ok(change)
+        store.write(move |c| store::record_change(c, change)).await
     }
 
     /// The rules partitions belong to, for the page's labels of partitions with no verdicts

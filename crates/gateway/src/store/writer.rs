@@ -72,10 +72,11 @@ pub struct SemanticMatch {
     pub key: [u8; 32],
     pub matched_question: String,
     pub question: String,
-    /// Not logged: for the quality loop, which may move this partition's threshold.
-    #[serde(default)]
+    /// Not logged (nor journaled): for the quality loop, which may move this partition's
+    /// threshold.
+    #[serde(skip)]
     pub partition: String,
-    #[serde(default)]
+    #[serde(skip)]
     pub similarity: f32,
 }
 

@@ -62,10 +62,10 @@ pub async fn feedback(State(engine): State<Arc<Engine>>, Path(id): Path<String>,
 async fn tune(engine: &Arc<Engine>, key: [u8; 32], rule: &str, verdict: Verdict, request_id: &str) -> Result<(), ApiError> {
     let rt = engine.runtime();
     let quality = &rt.config.quality;
-    let Some(partition) = engine.store.read(move |c| store::entry_partition(c, &key)).await.map_err(db_error)? else { return Ok(()) };
     if !quality.tune {
         return Ok(());
     }
+    let Some(partition) = engine.store.read(move |c| store::entry_partition(c, &key)).await.map_err(db_error)? else { return Ok(()) };
     // The similarity of a logged hit is not kept, so a wrong one raises by a step.
     let hit = Hit { partition, similarity: None, key, configured: rt.config.cache.threshold as f32 };
     let verdict = match verdict {
