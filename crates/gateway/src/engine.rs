@@ -68,6 +68,16 @@ impl Runtime {
 /// Points the semantic cache at its embedding model: none when nothing uses semantic caching;
 /// a provider's model when `[cache] embedder` names one; else the local model's folder from the
 /// env var, the config, or the data dir (where the app puts a downloaded model).
+/// An HTTP client with its own connection pool; every one Sluice makes is alike.
+pub fn new_http_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_nodelay(true)
+        .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 fn choose_embedder(semantic: &Arc<SemanticCache>, runtime: &Runtime, data_dir: &std::path::Path) {
     let config = &runtime.config;
     let semantic_on = |c: Option<&crate::config::RouteCacheConfig>| c.and_then(|c| c.semantic) == Some(true);
@@ -157,13 +167,7 @@ impl Engine {
         std::fs::create_dir_all(&options.data_dir).with_context(|| format!("cannot create the data dir {}", options.data_dir.display()))?;
         let store = Arc::new(Store::open(&options.data_dir)?);
         let cache = ExactCache::load(store.clone(), crate::now_ms()).await?;
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_nodelay(true)
-            .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .context("cannot build the HTTP client")?;
+        let client = new_http_client().context("cannot build the HTTP client")?;
         let now = crate::now_ms();
         let since = Spend::month_start_ms(now);
         let logged = store.read(move |conn| crate::store::spend_since(conn, since)).await?;

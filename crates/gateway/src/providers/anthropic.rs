@@ -53,7 +53,7 @@ impl Anthropic {
     fn post(&self, url: &reqwest::Url, body: Vec<u8>, headers: &[Header]) -> reqwest::RequestBuilder {
         let mut request = self
             .upstream
-            .client
+            .client()
             .post(url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header("anthropic-version", VERSION)
@@ -112,7 +112,7 @@ impl super::Provider for Anthropic {
 
     fn models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
         async move {
-            let get = self.upstream.client.get(self.models_url.clone()).query(&[("limit", "1000")]).header("anthropic-version", VERSION);
+            let get = self.upstream.client().get(self.models_url.clone()).query(&[("limit", "1000")]).header("anthropic-version", VERSION);
             let list: Value = self.upstream.send(get, api_key).await?.json().await.map_err(|e| self.upstream.protocol(describe(&e)))?;
             Ok(list.get("data").and_then(Value::as_array).into_iter().flatten().filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_owned)).collect())
         }

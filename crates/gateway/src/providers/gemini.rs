@@ -45,7 +45,7 @@ impl Gemini {
     }
 
     fn post(&self, url: reqwest::Url, body: &impl serde::Serialize) -> reqwest::RequestBuilder {
-        self.upstream.client.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(serde_json::to_vec(body).expect("JSON serializes"))
+        self.upstream.client().post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(serde_json::to_vec(body).expect("JSON serializes"))
     }
 }
 
@@ -120,7 +120,7 @@ impl super::Provider for Gemini {
 
     fn models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
         async move {
-            let get = self.upstream.client.get(format!("{}/models", self.base_url)).query(&[("pageSize", "1000")]);
+            let get = self.upstream.client().get(format!("{}/models", self.base_url)).query(&[("pageSize", "1000")]);
             let list: Value = self.upstream.send(get, api_key).await?.json().await.map_err(|e| self.upstream.protocol(describe(&e)))?;
             Ok(list
                 .get("models")

@@ -28,10 +28,17 @@ pub struct Upstream {
     pub key: Option<Secret>,
     /// Said when a call needs a key and there is none.
     pub missing_key_hint: Option<String>,
+    /// Shared; a serving thread's own pool is used instead (`server::pool`).
     pub client: reqwest::Client,
 }
 
 impl Upstream {
+    /// The client to call with: the serving thread's own, so the connection an answer comes
+    /// back on wakes the thread that waits for it.
+    pub fn client(&self) -> reqwest::Client {
+        crate::server::pool::local().unwrap_or_else(|| self.client.clone())
+    }
+
     /// Sends with `auth` applied to the key (each API family has its own header), and turns
     /// any non-2xx answer into `ProviderError::Status`.
     pub async fn send(&self, request: reqwest::RequestBuilder, auth: impl FnOnce(reqwest::RequestBuilder, &str) -> reqwest::RequestBuilder) -> Result<reqwest::Response, ProviderError> {

@@ -69,7 +69,7 @@ impl OpenAiCompatible {
     }
 
     fn post(&self, url: &reqwest::Url, bytes: Vec<u8>) -> reqwest::RequestBuilder {
-        self.upstream.client.post(url.clone()).header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes)
+        self.upstream.client().post(url.clone()).header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes)
     }
 
     /// The body to send: the client's own when it spoke this API, else the internal form
@@ -149,7 +149,7 @@ impl super::Provider for OpenAiCompatible {
 
     fn models(&self) -> BoxFuture<'_, Result<Vec<String>, ProviderError>> {
         async move {
-            let mut get = self.upstream.client.get(format!("{}/models", self.base_url));
+            let mut get = self.upstream.client().get(format!("{}/models", self.base_url));
             if let Flavor::Azure { api_version } = &self.flavor {
                 get = get.query(&[("api-version", api_version)]);
             }

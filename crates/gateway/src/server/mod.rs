@@ -12,11 +12,13 @@ mod models;
 mod pipeline;
 mod respond;
 mod responses;
+mod threads;
 pub(crate) mod token;
 
 pub use token::fresh as fresh_token;
 mod ui;
 pub(crate) mod wrong_tokens;
+pub(crate) use threads::pool;
 
 pub use error::ApiError;
 #[cfg(test)]
@@ -27,7 +29,6 @@ use crate::engine::Token;
 use crate::secrets::{Keychain, Keys};
 use crate::{Engine, EngineOptions};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -111,19 +112,15 @@ impl Gateway {
         self.engine.quality.load(&self.engine.store).await?;
         self.engine.suite_runs.resume_all(self.engine.store.clone(), self.engine.loopback_client()).await?;
         let app = router(self.engine.clone());
-        // Without TCP_NODELAY a streamed chunk written after the headers waits for the client's
-        // delayed ACK (~40 ms on Linux) — a visible stall in time to first token.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!("cannot set TCP_NODELAY: {e}");
-            }
-        });
         let runs = self.engine.suite_runs.clone();
         let shutdown = async move {
             shutdown.await;
             runs.halt();
         };
-        axum::serve(listener, app.into_make_service()).with_graceful_shutdown(shutdown).await?;
+        // Each serving thread gets a pool of its own (see `threads`); the shared client's
+        // settings, so a failure to build one was already reported at start.
+        let client = || crate::engine::new_http_client().unwrap_or_else(|_| self.engine.http_client());
+        threads::serve(self.listener, app, client, shutdown).await?;
         self.engine.store.cache_hits(self.engine.cache.take_hits()).await?;
         self.engine.store.flush().await?;
         Ok(())
