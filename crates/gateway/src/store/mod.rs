@@ -1,7 +1,9 @@
 //! SQLite in the data dir: the request log and the exact cache.
 //!
 //! One writer thread owns the only write connection and commits in batches; callers hand it
-//! records through a bounded queue (back-pressure instead of unbounded memory). A log record
+//! records through a bounded queue (back-pressure instead of unbounded memory). What a person
+//! looks at is read with `read_logged`, which first lets the writer commit what is queued; the
+//! request path's own reads (`read`) do not wait for it. A log record
 //! is first appended to a journal (see `journal`), so it is durable before the answer goes out
 //! without the request waiting for a transaction. Reads use a small pool of read connections
 //! off the async runtime. WAL with `synchronous=NORMAL`: commits survive the process being
@@ -31,6 +33,7 @@ use bit_index::{BitIndex, SharedIndex};
 use journal::Journal;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 use writer::{Msg, Op};
@@ -53,6 +56,8 @@ pub struct Store {
     journal: Journal,
     journal_dir: PathBuf,
     tx: mpsc::Sender<Msg>,
+    /// Messages sent to the writer and not yet done with.
+    unsettled: Arc<AtomicUsize>,
     readers: Mutex<Vec<Connection>>,
     /// The semantic cache's search index (`bit_index`), updated by the writer after commits.
     vectors: Arc<SharedIndex>,
@@ -82,8 +87,9 @@ impl Store {
         let vectors = Arc::new(SharedIndex::loading());
         load_index(&path, vectors.clone());
         let (tx, rx) = mpsc::channel(QUEUE);
-        writer::spawn(conn, rx, path.clone(), vectors.clone());
-        Ok(Store { path, journal, journal_dir, tx, readers: Mutex::new(Vec::new()), vectors })
+        let unsettled = Arc::new(AtomicUsize::new(0));
+        writer::spawn(conn, rx, path.clone(), vectors.clone(), unsettled.clone());
+        Ok(Store { path, journal, journal_dir, tx, unsettled, readers: Mutex::new(Vec::new()), vectors })
     }
 
     /// Makes a request record durable (journal) and queues it, with the cache entry its answer
@@ -124,7 +130,7 @@ impl Store {
     /// Waits until everything queued so far is committed.
     pub async fn flush(&self) -> Result<(), StoreError> {
         let (ack, done) = oneshot::channel();
-        self.tx.send((Op::Barrier, Some(ack))).await.map_err(|_| StoreError::WriterGone)?;
+        self.queue((Op::Barrier, Some(ack))).await?;
         match done.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(source)) => Err(StoreError::Sqlite { path: self.path.clone(), source }),
@@ -144,7 +150,12 @@ impl Store {
     }
 
     async fn send(&self, op: Op) -> Result<(), StoreError> {
-        self.tx.send((op, None)).await.map_err(|_| StoreError::WriterGone)
+        self.queue((op, None)).await
+    }
+
+    async fn queue(&self, msg: Msg) -> Result<(), StoreError> {
+        self.unsettled.fetch_add(1, Ordering::AcqRel);
+        self.tx.send(msg).await.map_err(|_| StoreError::WriterGone)
     }
 
     /// The live entries of `partition` whose embeddings' sign bits are nearest to `query`'s,
@@ -167,7 +178,17 @@ impl Store {
         self.vectors.wait_loaded();
     }
 
-    /// Runs `f` on a pooled read connection on the blocking pool.
+    /// `read`, once everything queued before it is committed: every request already answered
+    /// is in what it reads.
+    pub async fn read_logged<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static) -> Result<T, StoreError> {
+        if self.unsettled.load(Ordering::Acquire) > 0 {
+            self.flush().await?;
+        }
+        self.read(f).await
+    }
+
+    /// Runs `f` on a pooled read connection on the blocking pool. What was queued moments ago
+    /// may not be committed yet (`read_logged` waits for it).
     pub async fn read<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static) -> Result<T, StoreError> {
         let store = self.clone();
         tokio::task::spawn_blocking(move || {

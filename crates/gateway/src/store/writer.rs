@@ -9,11 +9,15 @@ use bytes::Bytes;
 use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many records share one transaction.
 const BATCH: usize = 512;
+
+/// How long the writer lets records gather after a commit.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RequestRecord {
@@ -151,14 +155,15 @@ pub(super) enum Op {
 pub(super) type Ack = oneshot::Sender<Result<(), rusqlite::Error>>;
 pub(super) type Msg = (Op, Option<Ack>);
 
-pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: PathBuf, index: Arc<SharedIndex>) {
+pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: PathBuf, index: Arc<SharedIndex>, unsettled: Arc<AtomicUsize>) {
     std::thread::Builder::new()
         .name("sluice-db-writer".into())
         .spawn(move || {
             let mut next = None;
-            while let Some(first) = next.take().or_else(|| rx.blocking_recv()) {
+            while let Some(first) = next.take().or_else(|| next_message(&mut rx)) {
                 if let (Op::Own(work), _) = first {
                     work(&mut conn);
+                    unsettled.fetch_sub(1, Ordering::AcqRel);
                     continue;
                 }
                 let mut batch = vec![first];
@@ -182,14 +187,29 @@ pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: Pat
                 if let Err(e) = &result {
                     tracing::error!(db = %path.display(), error = %e, records = batch.len(), "could not write to the database");
                 }
+                unsettled.fetch_sub(batch.len(), Ordering::AcqRel);
                 for (_, ack) in batch {
                     if let Some(ack) = ack {
                         let _ = ack.send(result.as_ref().map(|_| ()).map_err(clone_error));
                     }
                 }
+                // Let the next records gather. A sender wakes the writer only when it waits on
+                // the queue; waking it for each request cost the request path a futex wake and
+                // the writer a transaction per record (docs/benchmarks.md, "The proxy hop").
+                // Records are durable in the journal meanwhile; `read_logged` waits this out.
+                std::thread::sleep(LINGER);
             }
         })
         .expect("spawn the database writer thread");
+}
+
+/// What is queued now, else the next message to come (None once every sender is gone).
+fn next_message(rx: &mut mpsc::Receiver<Msg>) -> Option<Msg> {
+    match rx.try_recv() {
+        Ok(msg) => Some(msg),
+        Err(mpsc::error::TryRecvError::Empty) => rx.blocking_recv(),
+        Err(mpsc::error::TryRecvError::Disconnected) => None,
+    }
 }
 
 fn settle_journal(batch: &[Msg]) {

@@ -20,13 +20,13 @@ pub async fn entries(State(engine): State<Arc<Engine>>, Query(query): Query<Entr
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let search = query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
     let now = crate::now_ms();
-    let entries = engine.store.read(move |c| store::cache_entries(c, search.as_deref(), limit, now)).await.map_err(db_error)?;
+    let entries = engine.store.read_logged(move |c| store::cache_entries(c, search.as_deref(), limit, now)).await.map_err(db_error)?;
     Ok(Json(json!({ "entries": entries })))
 }
 
 /// The embedding model's state and the semantic cache's counters.
 pub async fn status(State(engine): State<Arc<Engine>>) -> ApiResult {
-    let counts = engine.store.read(store::cache_counts).await.map_err(db_error)?;
+    let counts = engine.store.read_logged(store::cache_counts).await.map_err(db_error)?;
     Ok(Json(json!({
         "model": engine.semantic.status(),
         "entries": counts.cache_entries,
@@ -45,9 +45,7 @@ pub struct InvalidateBody {
 /// Removes an entry whose answer was wrong, and counts it.
 pub async fn invalidate(State(engine): State<Arc<Engine>>, Path(id): Path<String>, body: Option<Json<InvalidateBody>>) -> ApiResult {
     let key = store::parse_entry_id(&id).ok_or_else(|| ApiError::invalid_param("id", format!("`{id}` is not a cache entry id (64 hex digits, as /api/cache lists them)")))?;
-    // Answers of the last moments may still be on their way to the database.
-    engine.store.flush().await.map_err(db_error)?;
-    if !engine.store.read(move |c| store::cache_entry_exists(c, &key)).await.map_err(db_error)? {
+    if !engine.store.read_logged(move |c| store::cache_entry_exists(c, &key)).await.map_err(db_error)? {
         return Err(ApiError::not_found(format!("no cache entry `{id}`; it may have expired or been removed already")));
     }
     engine.cache.remove(&key);
@@ -75,8 +73,7 @@ pub async fn fetch_model(State(engine): State<Arc<Engine>>, body: Option<Json<Fe
 
 /// Empties the cache (exact and semantic).
 pub async fn clear(State(engine): State<Arc<Engine>>) -> ApiResult {
-    engine.store.flush().await.map_err(db_error)?;
-    let before = engine.store.read(store::cache_counts).await.map_err(db_error)?.cache_entries;
+    let before = engine.store.read_logged(store::cache_counts).await.map_err(db_error)?.cache_entries;
     engine.cache.clear();
     engine.store.cache_clear().await.map_err(db_error)?;
     engine.store.flush().await.map_err(db_error)?;

@@ -35,10 +35,8 @@ pub async fn feedback(State(engine): State<Arc<Engine>>, Path(id): Path<String>,
     if ask.note.as_ref().is_some_and(|n| n.len() > MAX_NOTE) {
         return Err(ApiError::invalid_param("note", format!("keep the note under {MAX_NOTE} bytes")));
     }
-    // The request may still be on its way from the journal to the database.
-    engine.store.flush().await.map_err(db_error)?;
     let lookup = id.clone();
-    let detail = engine.store.read(move |c| store::request_detail(c, &lookup)).await.map_err(db_error)?;
+    let detail = engine.store.read_logged(move |c| store::request_detail(c, &lookup)).await.map_err(db_error)?;
     let detail = detail.ok_or_else(|| ApiError::not_found(format!("no request with id `{id}` in the log")))?;
     let key = detail.cache_entry.as_deref().and_then(store::parse_entry_id);
     if let Some(key) = key.filter(|_| detail.request.cache == "hit-semantic") {

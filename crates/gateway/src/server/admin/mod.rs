@@ -30,7 +30,7 @@ fn db_error(e: store::StoreError) -> ApiError {
 }
 
 pub async fn stats(State(engine): State<Arc<Engine>>) -> ApiResult {
-    let stats = engine.store.read(store::stats).await.map_err(db_error)?;
+    let stats = engine.store.read_logged(store::stats).await.map_err(db_error)?;
     Ok(Json(serde_json::to_value(stats).expect("stats serialize")))
 }
 
@@ -42,7 +42,7 @@ pub struct RequestsQuery {
 /// Two extractors over one query string: `serde(flatten)` cannot parse numbers from a URL.
 pub async fn requests(State(engine): State<Arc<Engine>>, Query(q): Query<RequestsQuery>, Query(filter): Query<store::RequestFilter>) -> ApiResult {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = engine.store.read(move |c| store::recent_requests(c, limit, &filter)).await.map_err(db_error)?;
+    let rows = engine.store.read_logged(move |c| store::recent_requests(c, limit, &filter)).await.map_err(db_error)?;
     Ok(Json(json!({ "requests": rows })))
 }
 
@@ -60,13 +60,13 @@ pub async fn usage(State(engine): State<Arc<Engine>>, Query(q): Query<UsageQuery
     if q.tz_offset_min.abs() > 14 * 60 {
         return Err(ApiError::invalid_param("tz_offset_min", "must be between -840 and 840 minutes"));
     }
-    let report = engine.store.read(move |c| store::usage(c, q.since, q.tz_offset_min * 60_000)).await.map_err(db_error)?;
+    let report = engine.store.read_logged(move |c| store::usage(c, q.since, q.tz_offset_min * 60_000)).await.map_err(db_error)?;
     Ok(Json(serde_json::to_value(report).expect("usage serializes")))
 }
 
 pub async fn request_detail(State(engine): State<Arc<Engine>>, Path(id): Path<String>) -> ApiResult {
     let lookup = id.clone();
-    let detail = engine.store.read(move |c| store::request_detail(c, &lookup)).await.map_err(db_error)?;
+    let detail = engine.store.read_logged(move |c| store::request_detail(c, &lookup)).await.map_err(db_error)?;
     match detail {
         Some(d) => Ok(Json(serde_json::to_value(d).expect("detail serializes"))),
         None => Err(ApiError::not_found(format!("no request with id `{id}` in the log"))),

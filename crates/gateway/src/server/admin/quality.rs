@@ -21,7 +21,7 @@ const MIN_JUDGED: u64 = 5;
 pub async fn overview(State(engine): State<Arc<Engine>>, Query(q): Query<StatsQuery>) -> ApiResult {
     let days = q.days.unwrap_or(30).clamp(1, 366);
     let since = crate::now_ms() - days as i64 * 86_400_000;
-    let records = engine.store.read(move |c| store::quality_records(c, since)).await.map_err(db_error)?;
+    let records = engine.store.read_logged(move |c| store::quality_records(c, since)).await.map_err(db_error)?;
     let rt = engine.runtime();
     let floor = rt.config.quality.floor;
     let rate = |a: &Agreement| {

@@ -91,6 +91,6 @@ pub struct StatsQuery {
 pub async fn rule_stats(State(engine): State<Arc<Engine>>, Query(q): Query<StatsQuery>) -> ApiResult {
     let days = q.days.unwrap_or(7).clamp(1, 366);
     let since = crate::now_ms() - days as i64 * 86_400_000;
-    let rows = engine.store.read(move |c| store::rule_stats(c, since)).await.map_err(db_error)?;
+    let rows = engine.store.read_logged(move |c| store::rule_stats(c, since)).await.map_err(db_error)?;
     Ok(Json(json!({ "days": days, "rules": rows })))
 }

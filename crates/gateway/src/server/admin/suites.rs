@@ -184,7 +184,7 @@ pub async fn add_case(State(engine): State<Arc<Engine>>, Path(id): Path<i64>, he
 
 async fn from_request(engine: &Arc<Engine>, request: &str) -> Result<CaseSpec, ApiError> {
     let lookup = request.to_owned();
-    let detail = engine.store.read(move |c| crate::store::request_detail(c, &lookup)).await.map_err(db_error)?.ok_or_else(|| ApiError::not_found(format!("no request with id `{request}` in the log")))?;
+    let detail = engine.store.read_logged(move |c| crate::store::request_detail(c, &lookup)).await.map_err(db_error)?.ok_or_else(|| ApiError::not_found(format!("no request with id `{request}` in the log")))?;
     let raw = detail.request_body.ok_or_else(|| ApiError::invalid_param("from_request", "the log did not keep this request's body; turn on [log] store_bodies to make cases from requests"))?;
     let body: Map<String, Value> = serde_json::from_str(&raw).map_err(|_| ApiError::invalid_param("from_request", "the logged body is not a JSON object"))?;
     let api = ClientApi::parse(&detail.request.client_api).unwrap_or_default();
