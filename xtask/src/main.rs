@@ -1,7 +1,8 @@
-//! `cargo xtask <run|test|bench>`: the README's commands, runnable on a fresh Debian machine.
+//! `cargo xtask <run|test|bench|fuzz|drill>`: the README's commands, runnable on a fresh Debian machine.
 
 mod bench;
 mod deps;
+mod drill;
 mod session;
 mod test;
 
@@ -21,8 +22,9 @@ fn main() -> Result<()> {
         Some(bench::suites::IN_SESSION) => bench::suites::in_session(&root),
         Some("deb") => deb(&root),
         Some("fuzz") => fuzz(&root, &args[1..]),
+        Some("drill") => drill::run(&root, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask run [sluice serve args…] | test | bench [gateway|app|semantic|suites|quality] | fuzz [CASES] | deb");
+            eprintln!("usage: cargo xtask run [sluice serve args…] | test | bench [gateway|app|semantic|suites|quality] | fuzz [CASES] | drill [SOAK_MINUTES] | deb");
             std::process::exit(2);
         }
     }

@@ -10,14 +10,20 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-pub(super) const TOKEN: &str = "bench-token";
+pub(crate) const TOKEN: &str = "bench-token";
 const REQUESTS: &str = "5000";
 /// Direct and proxied latency are measured in alternating rounds, so drift in a noisy
 /// machine's speed hits both alike; the median round is reported.
 const ROUNDS: usize = 5;
 const ROUND_REQUESTS: &str = "1000";
 
-pub(super) struct Running(Child);
+pub(crate) struct Running(Child);
+
+impl Running {
+    pub fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -27,7 +33,7 @@ impl Drop for Running {
 }
 
 /// Starts a server that prints `listening on http://ADDR` and returns that URL.
-pub(super) fn start(cmd: &mut Command) -> Result<(Running, String)> {
+pub(crate) fn start(cmd: &mut Command) -> Result<(Running, String)> {
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().with_context(|| format!("cannot start {cmd:?}"))?;
     let stdout = child.stdout.take().expect("piped");
     let mut lines = BufReader::new(stdout).lines();
@@ -43,19 +49,19 @@ pub(super) fn start(cmd: &mut Command) -> Result<(Running, String)> {
     Err(anyhow!("{cmd:?} exited before listening"))
 }
 
-pub(super) fn loadgen(bin: &Path, args: &[&str]) -> Result<Value> {
+pub(crate) fn loadgen(bin: &Path, args: &[&str]) -> Result<Value> {
     let out = Command::new(bin).args(args).output()?;
     anyhow::ensure!(out.status.success(), "loadgen {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     Ok(serde_json::from_slice(&out.stdout)?)
 }
 
-fn rss_mb(pid: u32) -> Result<f64> {
+pub(crate) fn rss_mb(pid: u32) -> Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kb: f64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse().ok()).context("no VmRSS")?;
     Ok(kb / 1024.0)
 }
 
-pub(super) fn us(v: &Value, key: &str) -> f64 {
+pub(crate) fn us(v: &Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or(f64::NAN)
 }
 

@@ -1,7 +1,7 @@
 //! `cargo xtask bench [gateway|app|semantic|suites|quality]`: the numbers docs/ records. All by default.
 
 pub mod app;
-mod gateway;
+pub(crate) mod gateway;
 mod quality;
 mod semantic;
 pub mod suites;

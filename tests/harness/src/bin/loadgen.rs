@@ -34,6 +34,9 @@ struct Target {
     /// The prompt of identical requests (default "benchmark prompt").
     #[arg(long, default_value = "benchmark prompt")]
     text: String,
+    /// Streamed requests; an answer counts only when its stream ends with `[DONE]`.
+    #[arg(long)]
+    stream: bool,
 }
 
 #[derive(Subcommand)]
@@ -75,6 +78,32 @@ enum Mode {
         conns: usize,
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Requests per second across all connections (paced); as fast as answered if unset.
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Writes the `x-sluice-request-id` of every answered request here, one per line.
+        #[arg(long)]
+        ids: Option<std::path::PathBuf>,
+    },
+    /// Opens `conns` keep-alive connections, uses each once and holds them idle; meanwhile
+    /// one more connection measures latency; then every idle connection is used again.
+    Idle {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 10_000)]
+        conns: usize,
+        #[arg(long, default_value_t = 1000)]
+        requests: usize,
+    },
+    /// Asks the admin API for every id in `ids` (from `throughput --ids`); counts the missing.
+    Logged {
+        /// The gateway's root URL (http://host:port).
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        ids: std::path::PathBuf,
     },
 }
 
@@ -99,8 +128,13 @@ impl Conn {
     }
 
     async fn call(&mut self) -> anyhow::Result<Duration> {
+        self.answer().await.map(|(took, _)| took)
+    }
+
+    /// How long the answer took, and its `x-sluice-request-id`.
+    async fn answer(&mut self) -> anyhow::Result<(Duration, Option<String>)> {
         let text = if self.target.unique { format!("benchmark prompt number {}", COUNTER.fetch_add(1, Ordering::Relaxed)) } else { self.target.text.clone() };
-        let body = json!({"model": self.target.model, "messages": [{"role": "user", "content": text}]}).to_string();
+        let body = json!({"model": self.target.model, "stream": self.target.stream, "messages": [{"role": "user", "content": text}]}).to_string();
         let request = Request::post(&self.path)
             .header("host", &self.host)
             .header("content-type", "application/json")
@@ -110,10 +144,21 @@ impl Conn {
         self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status();
-        response.into_body().collect().await?;
+        let id = response.headers().get("x-sluice-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = response.into_body().collect().await?.to_bytes();
         let took = started.elapsed();
         anyhow::ensure!(status.is_success(), "status {status}");
-        Ok(took)
+        anyhow::ensure!(!self.target.stream || body.ends_with(b"data: [DONE]\n\n"), "the stream did not end with [DONE]");
+        Ok((took, id))
+    }
+
+    async fn get(&mut self, path: &str) -> anyhow::Result<hyper::StatusCode> {
+        let request = Request::get(path).header("host", &self.host).header("authorization", format!("Bearer {}", self.target.token)).body(Full::new(Bytes::new()))?;
+        self.sender.ready().await?;
+        let response = self.sender.send_request(request).await?;
+        let status = response.status();
+        response.into_body().collect().await?;
+        Ok(status)
     }
 }
 
@@ -196,28 +241,38 @@ async fn main() -> anyhow::Result<()> {
             }
             println!("{}", summary(samples));
         }
-        Mode::Throughput { target, conns, seconds } => {
+        Mode::Throughput { target, conns, seconds, rate, ids } => {
             let stop = Arc::new(AtomicBool::new(false));
             let errors = Arc::new(AtomicU64::new(0));
+            // Each connection's share of the rate, as the time between its requests.
+            let every = rate.map(|r| Duration::from_secs_f64(conns as f64 / r));
             let mut tasks = Vec::new();
             for _ in 0..conns {
                 let (target, stop, errors) = (target.clone(), stop.clone(), errors.clone());
                 tasks.push(tokio::spawn(async move {
-                    let mut samples = Vec::new();
+                    let mut answered = Vec::new();
                     let Ok(mut conn) = Conn::open(&target).await else {
                         errors.fetch_add(1, Ordering::Relaxed);
-                        return samples;
+                        return answered;
                     };
+                    let mut pace = every.map(|e| {
+                        let mut i = tokio::time::interval(e);
+                        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                        i
+                    });
                     while !stop.load(Ordering::Relaxed) {
-                        match conn.call().await {
-                            Ok(d) => samples.push(d),
+                        if let Some(p) = pace.as_mut() {
+                            p.tick().await;
+                        }
+                        match conn.answer().await {
+                            Ok(a) => answered.push(a),
                             Err(_) => {
                                 errors.fetch_add(1, Ordering::Relaxed);
                                 break;
                             }
                         }
                     }
-                    samples
+                    answered
                 }));
             }
             let started = Instant::now();
@@ -228,11 +283,58 @@ async fn main() -> anyhow::Result<()> {
                 all.extend(t.await?);
             }
             let elapsed = started.elapsed().as_secs_f64();
-            let mut out = summary(all);
+            if let Some(path) = ids {
+                let lines: String = all.iter().filter_map(|(_, id)| id.as_deref()).map(|id| format!("{id}\n")).collect();
+                std::fs::write(path, lines)?;
+            }
+            let mut out = summary(all.into_iter().map(|(d, _)| d).collect());
             out["rps"] = json!(out["n"].as_u64().unwrap_or(0) as f64 / elapsed);
             out["errors"] = json!(errors.load(Ordering::Relaxed));
             out["conns"] = json!(conns);
             println!("{out}");
+        }
+        Mode::Idle { target, conns, requests } => {
+            let mut idle = Vec::with_capacity(conns);
+            let mut open_errors = 0;
+            for _ in 0..conns {
+                let Ok(mut c) = Conn::open(&target).await else {
+                    open_errors += 1;
+                    continue;
+                };
+                match c.call().await {
+                    Ok(_) => idle.push(c),
+                    Err(_) => open_errors += 1,
+                }
+            }
+            let mut probe = Conn::open(&target).await?;
+            let mut samples = Vec::with_capacity(requests);
+            for _ in 0..requests {
+                samples.push(probe.call().await?);
+            }
+            let mut reuse_errors = 0;
+            for c in &mut idle {
+                if c.call().await.is_err() {
+                    reuse_errors += 1;
+                }
+            }
+            let mut out = summary(samples);
+            out["idle"] = json!(idle.len());
+            out["open_errors"] = json!(open_errors);
+            out["reuse_errors"] = json!(reuse_errors);
+            println!("{out}");
+        }
+        Mode::Logged { url, token, ids } => {
+            let ids = std::fs::read_to_string(ids)?;
+            let target = Target { url, token, model: String::new(), unique: false, text: String::new(), stream: false };
+            let mut conn = Conn::open(&target).await?;
+            let (mut found, mut missing) = (0u64, Vec::new());
+            for id in ids.lines().filter(|l| !l.is_empty()) {
+                match conn.get(&format!("/api/requests/{id}")).await? {
+                    s if s.is_success() => found += 1,
+                    _ => missing.push(id.to_owned()),
+                }
+            }
+            println!("{}", json!({ "found": found, "missing": missing.len(), "first_missing": missing.first() }));
         }
     }
     Ok(())

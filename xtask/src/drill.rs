@@ -1,0 +1,124 @@
+//! `cargo xtask drill [SOAK_MINUTES]`: load and fault drills against release builds, printed as
+//! Markdown for docs/benchmarks.md. Each drill says what passing is; a failed one fails the run.
+//!
+//! - 1,000 concurrent streams for 60 s (each ~1 s long): no errors, every stream ends `[DONE]`.
+//! - 10,000 idle keep-alive connections: each still answers afterwards; latency meanwhile.
+//! - A soak at 2,000 req/s (30 minutes unless given): RSS sampled every 10 s, flat after warm-up.
+//! - kill -9 under load: every request answered before the kill is in the log after a restart.
+
+use crate::bench::gateway::{loadgen, rss_mb, start, us, Running, TOKEN};
+use crate::{cargo, sh};
+use anyhow::{ensure, Result};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const STREAM_SECONDS: &str = "60";
+const SOAK_RATE: &str = "2000";
+
+struct Setup {
+    bin: PathBuf,
+    config: PathBuf,
+    data: PathBuf,
+}
+
+impl Setup {
+    fn serve(&self) -> Result<(Running, String)> {
+        let mut serve = Command::new(self.bin.join("sluice"));
+        serve.args(["serve", "--listen", "127.0.0.1:0", "--config"]).arg(&self.config).arg("--data-dir").arg(&self.data).env("SLUICE_TOKEN", TOKEN).env("SLUICE_LOG", "warn");
+        start(&mut serve)
+    }
+
+    fn loadgen(&self, args: &[&str]) -> Result<Value> {
+        loadgen(&self.bin.join("loadgen"), args)
+    }
+}
+
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let soak_minutes: u64 = args.first().map_or(Ok(30), |m| m.parse()).map_err(|_| anyhow::anyhow!("cargo xtask drill [SOAK_MINUTES]: not a number"))?;
+    sh(cargo().current_dir(root).args(["build", "--release", "-p", "sluice-cli", "-p", "sluice-test-harness"]))?;
+    let bin = root.join("target/release");
+    let tmp = std::env::temp_dir().join(format!("sluice-drill-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp)?;
+    let (_mock, mock_url) = start(Command::new(bin.join("mock-upstream")).args(["--keep", "0"]))?;
+    let config = tmp.join("config.toml");
+    std::fs::write(&config, format!("[[providers]]\nid = \"mock\"\nbase_url = \"{mock_url}/v1\"\n"))?;
+    let setup = Setup { bin, config, data: tmp.join("data") };
+    let (sluice, url) = setup.serve()?;
+    let api = format!("{url}/v1");
+
+    println!("| drill | result | passes when |");
+    println!("| --- | --- | --- |");
+    // Each stream: the mock's reply in word pieces, 100 ms apart (~1 s).
+    let streams = setup.loadgen(&["throughput", "--url", &api, "--token", TOKEN, "--model", "mock/delay-100", "--unique", "--stream", "--conns", "1000", "--seconds", STREAM_SECONDS])?;
+    println!("| 1,000 concurrent streams, {STREAM_SECONDS} s | {} streams, {} errors, p50 {:.0} ms, p99 {:.0} ms each | 0 errors |", streams["n"], streams["errors"], us(&streams, "p50_us") / 1e3, us(&streams, "p99_us") / 1e3);
+    ensure!(streams["errors"] == 0, "streams failed: {streams}");
+
+    let idle = setup.loadgen(&["idle", "--url", &api, "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "10000"])?;
+    println!(
+        "| 10,000 idle keep-alive connections | {} held, {} refused, {} failed on reuse; meanwhile p50 {:.3} ms, p99 {:.3} ms; RSS {:.0} MB | all held and reusable |",
+        idle["idle"], idle["open_errors"], idle["reuse_errors"], us(&idle, "p50_us") / 1e3, us(&idle, "p99_us") / 1e3, rss_mb(sluice.id())?
+    );
+    ensure!(idle["open_errors"] == 0 && idle["reuse_errors"] == 0, "idle connections failed: {idle}");
+
+    soak(&setup, &api, sluice.id(), soak_minutes)?;
+    drop(sluice);
+    kill_under_load(&setup, &tmp)?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    Ok(())
+}
+
+/// Fixed-rate load for `minutes`, RSS read every 10 s: the first minute is warm-up.
+fn soak(setup: &Setup, api: &str, pid: u32, minutes: u64) -> Result<()> {
+    let seconds = (minutes * 60).to_string();
+    let mut load = Command::new(setup.bin.join("loadgen"))
+        .args(["throughput", "--url", api, "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "32", "--rate", SOAK_RATE, "--seconds", &seconds])
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let started = Instant::now();
+    let mut samples = Vec::new();
+    while load.try_wait()?.is_none() {
+        std::thread::sleep(Duration::from_secs(10));
+        samples.push((started.elapsed().as_secs(), rss_mb(pid)?));
+    }
+    let out = load.wait_with_output()?;
+    ensure!(out.status.success(), "soak load failed");
+    let result: Value = serde_json::from_slice(&out.stdout)?;
+    let warm: Vec<f64> = samples.iter().filter(|(t, _)| *t >= 60).map(|(_, r)| *r).collect();
+    let after_warmup = warm.first().copied().unwrap_or(f64::NAN);
+    let end = warm.last().copied().unwrap_or(f64::NAN);
+    let peak = warm.iter().copied().fold(f64::NAN, f64::max);
+    println!(
+        "| soak: {minutes} min at {SOAK_RATE} req/s | {:.0} req/s served, {} errors, p99 {:.2} ms; RSS {after_warmup:.0} MB after 1 min, {end:.0} MB at the end, {peak:.0} MB peak | 0 errors; RSS flat after warm-up |",
+        us(&result, "rps"),
+        result["errors"],
+        us(&result, "p99_us") / 1e3
+    );
+    eprintln!("drill: RSS samples (s, MB): {samples:?}");
+    ensure!(result["errors"] == 0, "soak errors: {result}");
+    Ok(())
+}
+
+/// 32 connections at full speed; the gateway is killed 3 s in and started again on the same
+/// data dir; each request answered before the kill is looked up.
+fn kill_under_load(setup: &Setup, tmp: &Path) -> Result<()> {
+    let (sluice, url) = setup.serve()?;
+    let ids = tmp.join("answered.txt");
+    let load = Command::new(setup.bin.join("loadgen"))
+        .args(["throughput", "--url", &format!("{url}/v1"), "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "32", "--seconds", "6", "--ids"])
+        .arg(&ids)
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    std::thread::sleep(Duration::from_secs(3));
+    // SIGKILL: no shutdown, no flush.
+    drop(sluice);
+    let out = load.wait_with_output()?;
+    ensure!(out.status.success(), "load under kill failed");
+    let answered = std::fs::read_to_string(&ids)?.lines().count();
+    let (_again, url) = setup.serve()?;
+    let logged = setup.loadgen(&["logged", "--url", &url, "--token", TOKEN, "--ids", &ids.to_string_lossy()])?;
+    println!("| kill -9 under load (32 connections) | {answered} answered before the kill, {} of them in the log after a restart, {} missing | none missing |", logged["found"], logged["missing"]);
+    ensure!(logged["missing"] == 0 && answered > 0, "requests answered before kill -9 are missing from the log: {logged}");
+    Ok(())
+}
