@@ -3,7 +3,8 @@
 //!
 //! - 1,000 concurrent streams for 60 s (each ~1 s long): no errors, every stream ends `[DONE]`.
 //! - 10,000 idle keep-alive connections: each still answers afterwards; latency meanwhile.
-//! - A soak at 2,000 req/s (30 minutes unless given): RSS sampled every 10 s, flat after warm-up.
+//! - A soak at 2,000 req/s (30 minutes unless given), caching off: RSS sampled every 10 s, flat
+//!   after warm-up.
 //! - kill -9 under load: every request answered before the kill is in the log after a restart.
 
 use crate::bench::gateway::{loadgen, rss_mb, start, us, Running, TOKEN};
@@ -43,7 +44,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     std::fs::create_dir_all(&tmp)?;
     let (_mock, mock_url) = start(Command::new(bin.join("mock-upstream")).args(["--keep", "0"]))?;
     let config = tmp.join("config.toml");
-    std::fs::write(&config, format!("[[providers]]\nid = \"mock\"\nbase_url = \"{mock_url}/v1\"\n"))?;
+    // No cache: each unique prompt would add an entry whose key stays in memory (the exact
+    // cache's index, by design), which would hide a leak in the soak's RSS.
+    std::fs::write(&config, format!("[cache]\nexact = false\nsemantic = false\n\n[[providers]]\nid = \"mock\"\nbase_url = \"{mock_url}/v1\"\n"))?;
     let setup = Setup { bin, config, data: tmp.join("data") };
     let (sluice, url) = setup.serve()?;
     let api = format!("{url}/v1");
