@@ -76,3 +76,15 @@ def test_an_overlong_model_name_is_refused_not_echoed(sluice_factory, mock):
     assert all(len(v) < 1000 for v in chat.headers.values())
     messages = s.post("/v1/messages", json={"model": name, "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]})
     assert messages.status_code == 400 and messages.json()["type"] == "error" and "model name" in messages.json()["error"]["message"]
+
+
+def test_overlong_tags_are_refused_naming_the_header(sluice):
+    """x-sluice-tags is logged with every request: a few short words, not a dump."""
+    too_many = sluice.chat("mock/ok", "hi", headers={"x-sluice-tags": ",".join(f"t{i}" for i in range(17))})
+    assert too_many.status_code == 400 and too_many.json()["error"]["param"] == "x-sluice-tags"
+    assert "at most 16" in too_many.json()["error"]["message"]
+    too_long = sluice.chat("mock/ok", "hi", headers={"x-sluice-tags": "ok, " + "t" * 65})
+    assert too_long.status_code == 400 and "at most 64" in too_long.json()["error"]["message"]
+    fine = sluice.chat("mock/ok", "hi", headers={"x-sluice-tags": ",".join(["t" * 64] * 16)})
+    assert fine.status_code == 200
+    assert [r["status"] for r in sluice.log()].count(400) == 0, "a refused request is not a logged call"

@@ -46,12 +46,13 @@ export interface Running {
 export const MODEL_DIR = join(ROOT, "..", "shared", "models", "all-MiniLM-L6-v2");
 
 /** `model: false` starts without the embedding model; `env` adds variables; `config` adds to
- * the config file, given the mock's URL. */
-export async function startSluice({ model = true, env = {}, config: extra }: { model?: boolean; env?: Record<string, string>; config?: (mockUrl: string) => string } = {}): Promise<Running> {
+ * the config file, given the mock's URL; `dataDir` prepares the data dir before the start. */
+export async function startSluice({ model = true, env = {}, config: extra, dataDir: prepare }: { model?: boolean; env?: Record<string, string>; config?: (mockUrl: string) => string; dataDir?: (dir: string) => void } = {}): Promise<Running> {
   const mock = spawn(bin("MOCK_UPSTREAM_BIN", "mock-upstream"), ["--key", MOCK_KEY], { stdio: ["ignore", "pipe", "pipe"] });
   const mockUrl = (await started(mock, /listening on (http:\/\/\S+)/))[1];
   const dir = mkdtempSync(join(tmpdir(), "sluice-ui-"));
   const dataDir = join(dir, "data");
+  prepare?.(dataDir);
   const config = join(dir, "config.toml");
   // Prices for the mock's model, so cost and savings are more than zero.
   writeFileSync(config, `[server]\nlisten = "127.0.0.1:0"\n\n[[prices]]\nmodel = "mock-model"\ninput = 2.5\noutput = 10.0\n${extra?.(mockUrl) ?? ""}`);

@@ -13,6 +13,7 @@ import { Playground } from "./pages/Playground";
 import { Suites } from "./pages/Suites";
 import { Quality } from "./pages/Quality";
 import { BudgetBanner } from "./components/BudgetBanner";
+import { LogBanner } from "./components/LogBanner";
 import { Settings } from "./pages/Settings";
 
 const PAGES = {
@@ -65,6 +66,7 @@ export function App({ onUnauthorized }: { onUnauthorized?: () => void }) {
         </div>
       </nav>
       <main className="page" aria-labelledby="page-title">
+        <LogBanner />
         <BudgetBanner />
         <h1 id="page-title">{title}</h1>
         <Page />

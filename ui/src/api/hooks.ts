@@ -4,7 +4,7 @@
 import { createContext, useContext } from "react";
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Client } from "./client";
-import type { BudgetState, CaseSpec, CacheEntry, CacheStatus, Config, ConfigResponse, Explanation, Info, KeyInfo, ModelPrice, ProviderTest, QualityOverview, ThresholdChange, RequestDetail, RequestFilter, RequestRow, Rule, RuleStats, RunDetail, RunOptions, SuiteDetail, SuiteProblem, SuiteSummary, Usage } from "./types";
+import type { BudgetState, CaseSpec, CacheEntry, CacheStatus, Config, ConfigResponse, Explanation, Health, Info, KeyInfo, ModelPrice, ProviderTest, QualityOverview, ThresholdChange, RequestDetail, RequestFilter, RequestRow, Rule, RuleStats, RunDetail, RunOptions, SuiteDetail, SuiteProblem, SuiteSummary, Usage } from "./types";
 import { rangeStart, tzOffsetMinutes, type Range } from "../lib/series";
 
 export interface Session {
@@ -28,6 +28,11 @@ const LIVE_MS = 2000;
 export function useInfo() {
   const { client } = useSession();
   return useQuery({ queryKey: ["info"], queryFn: () => client<Info>("/api/info"), refetchInterval: 5000 });
+}
+
+export function useHealth() {
+  const { client } = useSession();
+  return useQuery({ queryKey: ["health"], queryFn: () => client<Health>("/api/health"), refetchInterval: 5000 });
 }
 
 export function useUsage(range: Range) {

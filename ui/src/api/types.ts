@@ -20,6 +20,11 @@ export interface Info {
   presets: Preset[];
 }
 
+/** `GET /api/health`: the request log's state (the targets' is read by the Routing page). */
+export interface Health {
+  log: { ok: boolean; problem: string | null };
+}
+
 export interface UsageTotals {
   requests: number;
   cache_hits: number;

@@ -10,6 +10,7 @@
 //! killed, at a fraction of the cost of an fsync per commit.
 
 mod bit_index;
+mod degraded;
 mod entries;
 mod feedback;
 mod journal;
@@ -30,8 +31,9 @@ pub use vectors::{insert as insert_vector, search as search_vectors, sign_bits, 
 pub use writer::{AttemptRecord, CacheInsert, Feedback, RequestRecord, SemanticMatch};
 
 use bit_index::{BitIndex, SharedIndex};
+use degraded::{Db, Journaling, Problems};
 use journal::Journal;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,12 +54,15 @@ pub enum StoreError {
 }
 
 pub struct Store {
+    /// The file, also when it could not be used (for messages).
     path: PathBuf,
-    journal: Journal,
+    db: Db,
+    journal: Journaling,
     journal_dir: PathBuf,
     tx: mpsc::Sender<Msg>,
     /// Messages sent to the writer and not yet done with.
     unsettled: Arc<AtomicUsize>,
+    problems: Arc<Problems>,
     readers: Mutex<Vec<Connection>>,
     /// The semantic cache's search index (`bit_index`), updated by the writer after commits.
     vectors: Arc<SharedIndex>,
@@ -65,42 +70,51 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating and migrating) `dir/sluice.db`, replays what an earlier process left in
-    /// the journal, and starts the writer thread.
+    /// the journal, and starts the writer thread. A file that cannot be used leaves the log in
+    /// memory for this run (`degraded`); only an unusable in-memory database is an error.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let path = dir.join("sluice.db");
         let journal_dir = dir.join("journal");
-        let db_err = |source| StoreError::Sqlite { path: path.clone(), source };
-        let journal_err = |source| StoreError::Journal { path: journal_dir.clone(), source };
         schema::load_vector_extension();
-        let mut conn = Connection::open(&path).map_err(db_err)?;
-        schema::prepare(&mut conn).map_err(db_err)?;
-        let (records, files, next_seq) = journal::leftovers(&journal_dir).map_err(journal_err)?;
-        if !records.is_empty() {
-            tracing::info!(records = records.len(), "replaying the request journal of an earlier run");
-            let batch: Vec<Msg> = records.into_iter().map(|r| (Op::Request(Box::new(r), None), None)).collect();
-            writer::write_batch(&mut conn, &batch).map_err(db_err)?;
-        }
-        for f in files {
-            std::fs::remove_file(&f).map_err(journal_err)?;
-        }
-        let journal = Journal::create(&journal_dir, next_seq).map_err(journal_err)?;
+        let (db, conn, journal, problem) = match open_file(&path, &journal_dir) {
+            Ok((conn, journal)) => (Db::File(path.clone()), conn, Journaling::Settled(journal), None),
+            Err(why) => {
+                let (db, conn, journal, problem) = degraded::open_memory(&path, &journal_dir, &why).map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
+                tracing::error!("{problem}");
+                (db, conn, journal, Some(problem))
+            }
+        };
         let vectors = Arc::new(SharedIndex::loading());
-        load_index(&path, vectors.clone());
+        let problems = Arc::new(Problems { at_start: problem, ..Default::default() });
         let (tx, rx) = mpsc::channel(QUEUE);
         let unsettled = Arc::new(AtomicUsize::new(0));
-        writer::spawn(conn, rx, path.clone(), vectors.clone(), unsettled.clone());
-        Ok(Store { path, journal, journal_dir, tx, unsettled, readers: Mutex::new(Vec::new()), vectors })
+        let store = Store { path, db, journal, journal_dir, tx, unsettled, problems, readers: Mutex::new(Vec::new()), vectors };
+        load_index(&store, store.vectors.clone());
+        writer::spawn(conn, rx, store.path.clone(), store.vectors.clone(), store.unsettled.clone(), store.problems.clone());
+        Ok(store)
+    }
+
+    /// Why the log is degraded, if it is: the file could not be used at start, or the last
+    /// write failed.
+    pub fn problem(&self) -> Option<String> {
+        self.problems.current()
     }
 
     /// Makes a request record durable (journal) and queues it, with the cache entry its answer
     /// makes, for the next batched transaction.
     pub async fn log(&self, record: RequestRecord, cache: Option<CacheInsert>) -> Result<(), StoreError> {
-        let appended = self.journal.append(&record).map_err(|source| StoreError::Journal { path: self.journal_dir.clone(), source })?;
+        let appended = match &self.journal {
+            Journaling::Settled(j) | Journaling::Kept(j) => Some(j.append(&record).map_err(|source| StoreError::Journal { path: self.journal_dir.clone(), source })?),
+            Journaling::Off => None,
+        };
+        // Kept segments are never handed to the writer, which would remove them once committed.
+        let appended = appended.filter(|_| matches!(self.journal, Journaling::Settled(_)));
         if let Some(entry) = cache {
             self.send(Op::CacheInsert(Box::new(entry))).await?;
         }
-        self.send(Op::Request(Box::new(record), Some(appended.segment))).await?;
-        if let Some(closed) = appended.closed {
+        let (segment, closed) = appended.map_or((None, None), |a| (Some(a.segment), a.closed));
+        self.send(Op::Request(Box::new(record), segment)).await?;
+        if let Some(closed) = closed {
             self.send(Op::Close(closed)).await?;
         }
         Ok(())
@@ -196,11 +210,7 @@ impl Store {
             let pooled = store.readers.lock().expect("reader pool lock").pop();
             let conn = match pooled {
                 Some(c) => c,
-                None => {
-                    let c = Connection::open_with_flags(&store.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(err)?;
-                    c.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
-                    c
-                }
+                None => store.db.reader().map_err(err)?,
             };
             let out = f(&conn).map_err(err);
             store.readers.lock().expect("reader pool lock").push(conn);
@@ -211,12 +221,31 @@ impl Store {
     }
 }
 
+/// The file, migrated, with the earlier runs' journal replayed into it, and this run's
+/// journal; or why the file cannot be used.
+fn open_file(path: &Path, journal_dir: &Path) -> Result<(Connection, Journal), String> {
+    let mut conn = Connection::open(path).map_err(|e| e.to_string())?;
+    schema::prepare(&mut conn).map_err(|e| e.to_string())?;
+    let in_journal = |e: std::io::Error| format!("the journal in {}: {e}", journal_dir.display());
+    let (records, files, next_seq) = journal::leftovers(journal_dir).map_err(in_journal)?;
+    if !records.is_empty() {
+        tracing::info!(records = records.len(), "replaying the request journal of an earlier run");
+        let batch: Vec<Msg> = records.into_iter().map(|r| (Op::Request(Box::new(r), None), None)).collect();
+        writer::write_batch(&mut conn, &batch).map_err(|e| e.to_string())?;
+    }
+    for f in files {
+        std::fs::remove_file(&f).map_err(in_journal)?;
+    }
+    let journal = Journal::create(journal_dir, next_seq).map_err(in_journal)?;
+    Ok((conn, journal))
+}
+
 /// Reads the search index from `cache_vectors` on its own thread, so a large cache does not
 /// hold up start-up; a failure leaves semantic search with only what is written from now on.
-fn load_index(path: &Path, into: Arc<SharedIndex>) {
-    let path = path.to_owned();
+fn load_index(store: &Store, into: Arc<SharedIndex>) {
+    let (reader, path) = (store.db.reader(), store.path.clone());
     let load = move || {
-        let loaded = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).and_then(|c| BitIndex::load(&c));
+        let loaded = reader.and_then(|c| BitIndex::load(&c));
         into.loaded(loaded.unwrap_or_else(|e| {
             tracing::error!(db = %path.display(), "cannot read the semantic cache's vectors; earlier entries answer exact repeats only: {e}");
             BitIndex::default()

@@ -1,6 +1,7 @@
 //! The writer thread: drains the queue into batched transactions and acknowledges commits.
 
 use super::bit_index::{Change, SharedIndex};
+use super::degraded::Problems;
 use super::journal::Segment;
 use super::vectors::{self, SemanticRow};
 use crate::cache::CacheStatus;
@@ -155,7 +156,7 @@ pub(super) enum Op {
 pub(super) type Ack = oneshot::Sender<Result<(), rusqlite::Error>>;
 pub(super) type Msg = (Op, Option<Ack>);
 
-pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: PathBuf, index: Arc<SharedIndex>, unsettled: Arc<AtomicUsize>) {
+pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: PathBuf, index: Arc<SharedIndex>, unsettled: Arc<AtomicUsize>, problems: Arc<Problems>) {
     std::thread::Builder::new()
         .name("sluice-db-writer".into())
         .spawn(move || {
@@ -187,6 +188,7 @@ pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: Pat
                 if let Err(e) = &result {
                     tracing::error!(db = %path.display(), error = %e, records = batch.len(), "could not write to the database");
                 }
+                *problems.last_write.lock().expect("log problem lock") = result.as_ref().err().map(|e| format!("the last write to {} failed: {e}", path.display()));
                 unsettled.fetch_sub(batch.len(), Ordering::AcqRel);
                 for (_, ack) in batch {
                     if let Some(ack) = ack {

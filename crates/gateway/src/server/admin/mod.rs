@@ -73,8 +73,10 @@ pub async fn request_detail(State(engine): State<Arc<Engine>>, Path(id): Path<St
     }
 }
 
+/// Each target's health, and the request log's: `log.problem` says why it is degraded.
 pub async fn health(State(engine): State<Arc<Engine>>) -> Json<Value> {
-    Json(json!({ "targets": engine.health.snapshot(Instant::now()) }))
+    let problem = engine.store.problem();
+    Json(json!({ "targets": engine.health.snapshot(Instant::now()), "log": { "ok": problem.is_none(), "problem": problem } }))
 }
 
 pub async fn get_config(State(engine): State<Arc<Engine>>) -> Json<Value> {

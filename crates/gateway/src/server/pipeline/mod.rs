@@ -31,6 +31,9 @@ use std::time::Instant;
 
 /// The longest model name accepted (routes, `provider/model`, tuned models' long ids fit).
 const MAX_MODEL_NAME: usize = 256;
+/// `x-sluice-tags` is kept with every logged request and shown in the UI: a few short words.
+const MAX_TAGS: usize = 16;
+const MAX_TAG: usize = 64;
 
 /// A chat request converted at the edge.
 pub struct Inbound {
@@ -60,12 +63,28 @@ pub async fn run(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> 
     }
 }
 
+/// What is wrong with `x-sluice-tags`, if anything: too many tags, or one too long.
+fn tags_error(headers: &HeaderMap) -> Option<ApiError> {
+    let tags = headers.get("x-sluice-tags")?.to_str().unwrap_or("");
+    let tags: Vec<&str> = tags.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
+    let why = if tags.len() > MAX_TAGS {
+        format!("{} tags were sent; at most {MAX_TAGS} are kept", tags.len())
+    } else {
+        let long = tags.iter().find(|t| t.len() > MAX_TAG)?;
+        format!("a tag is {} bytes long; at most {MAX_TAG} are kept", long.len())
+    };
+    Some(ApiError::invalid_param("x-sluice-tags", why))
+}
+
 async fn handle(engine: Arc<Engine>, headers: &HeaderMap, inbound: Inbound) -> Result<Response, Refused> {
     let rt = engine.runtime();
     let Inbound { client, mut body, mut native, model, stream, raw, started } = inbound;
     if model.len() > MAX_MODEL_NAME {
         // It would be echoed into `x-sluice-model` and the log; real names are far shorter.
         let error = ApiError::invalid_param("model", format!("the model name is {} bytes long; at most {MAX_MODEL_NAME} are accepted", model.len()));
+        return Err(Refused { rule: None, error });
+    }
+    if let Some(error) = tags_error(headers) {
         return Err(Refused { rule: None, error });
     }
     let decision = decide::decide(&engine, &rt, headers, client.api, &body, &model, stream).await?;

@@ -1,0 +1,88 @@
+//! When `sluice.db` cannot be used at start (corrupt, from a newer Sluice, a data dir that
+//! cannot be written, a full disk), the proxy still answers: the log goes to an in-memory
+//! database for this run, and `/api/health` and the UI say so and why.
+//!
+//! Nothing already stored is touched: the file is left as it is for the person to look at.
+//! While the data dir can be written, every record is still appended to the journal, and its
+//! segments are kept (not removed after commit), so the next start that can open the file
+//! replays this run into it: no answered request is lost. When even the journal cannot be
+//! written, the run's log lives only in memory, and the message says that too.
+
+use super::journal::{self, Journal};
+use super::schema;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// Where the log's database is.
+pub(super) enum Db {
+    File(PathBuf),
+    /// A shared-cache in-memory database, by URI (each `Store` its own).
+    Memory(String),
+}
+
+impl Db {
+    /// A read connection. Readers of the in-memory database read uncommitted rows: its shared
+    /// cache locks tables, and a reader must not fail while the writer commits.
+    pub(super) fn reader(&self) -> rusqlite::Result<Connection> {
+        let read = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        match self {
+            Db::File(path) => {
+                let c = Connection::open_with_flags(path, read)?;
+                c.busy_timeout(std::time::Duration::from_secs(5))?;
+                Ok(c)
+            }
+            Db::Memory(uri) => {
+                let c = Connection::open_with_flags(uri, read | OpenFlags::SQLITE_OPEN_URI)?;
+                c.pragma_update(None, "read_uncommitted", true)?;
+                Ok(c)
+            }
+        }
+    }
+}
+
+/// What happens to a record's journal line.
+pub(super) enum Journaling {
+    /// Appended, and its segment removed once committed to the file.
+    Settled(Journal),
+    /// Appended and kept: the database is in memory this run.
+    Kept(Journal),
+    /// The data dir cannot be written.
+    Off,
+}
+
+/// Why the log is not what it should be, if it is not.
+#[derive(Default)]
+pub(super) struct Problems {
+    /// Set at start for the whole run: the file could not be used.
+    pub at_start: Option<String>,
+    /// The writer's last failure, until a commit succeeds.
+    pub last_write: Mutex<Option<String>>,
+}
+
+impl Problems {
+    pub(super) fn current(&self) -> Option<String> {
+        self.at_start.clone().or_else(|| self.last_write.lock().expect("log problem lock").clone())
+    }
+}
+
+/// An in-memory database with the schema, the earlier runs' journal replayed into it (the
+/// files kept), and a journal for this run if one can be written.
+pub(super) fn open_memory(path: &Path, journal_dir: &Path, why: &str) -> rusqlite::Result<(Db, Connection, Journaling, String)> {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let uri = format!("file:sluice-log-{}-{}?mode=memory&cache=shared", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+    let mut conn = Connection::open_with_flags(&uri, OpenFlags::default() | OpenFlags::SQLITE_OPEN_URI)?;
+    schema::prepare(&mut conn)?;
+    let (records, _, next_seq) = journal::leftovers(journal_dir).unwrap_or_default();
+    if !records.is_empty() {
+        let batch: Vec<_> = records.into_iter().map(|r| (super::Op::Request(Box::new(r), None), None)).collect();
+        super::writer::write_batch(&mut conn, &batch)?;
+    }
+    let (journaling, kept) = match Journal::create(journal_dir, next_seq) {
+        Ok(j) => (Journaling::Kept(j), format!("kept in memory and in {}, and goes into the database at the first start that can open it", journal_dir.display())),
+        Err(e) => (Journaling::Off, format!("kept in memory only, and lost when Sluice stops: the journal cannot be written either ({e})")),
+    };
+    let problem = format!("the database {} cannot be used ({why}); requests are still answered, and this run's log is {kept}", path.display());
+    Ok((Db::Memory(uri), conn, journaling, problem))
+}
