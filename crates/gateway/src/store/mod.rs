@@ -336,6 +336,25 @@ mod tests {
         assert_eq!(rt.block_on(store.read(stats)).unwrap().upstream_calls, 1, "attempts go with their request");
     }
 
+    #[test]
+    fn a_database_and_journal_that_cannot_be_written_leave_the_log_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        // Neither can be opened as what it should be (as in a read-only data dir, even as root).
+        std::fs::create_dir(dir.path().join("sluice.db")).unwrap();
+        std::fs::write(dir.path().join("journal"), "a file, not a folder").unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        let problem = store.problem().expect("the log says it is degraded");
+        assert!(problem.contains("sluice.db") && problem.contains("kept in memory only"), "{problem}");
+        rt.block_on(async {
+            store.log(record("kept"), None).await.unwrap();
+            store.flush().await.unwrap();
+        });
+        assert_eq!(ids(&store, &rt), ["kept"]);
+        assert!(dir.path().join("sluice.db").is_dir() && dir.path().join("journal").is_file(), "nothing on disk is touched");
+        assert_eq!(store.problem(), Some(problem), "a degraded start stays said for the run");
+    }
+
     /// A cache entry with a vector: unit vector along dimension `axis`, mostly.
     fn semantic_entry(key: u8, axis: usize, expires_ms: Option<i64>) -> CacheInsert {
         let mut embedding = vec![0.01f32; DIMS];
