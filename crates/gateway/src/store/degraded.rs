@@ -56,14 +56,29 @@ pub(super) enum Journaling {
 #[derive(Default)]
 pub(super) struct Problems {
     /// Set at start for the whole run: the file could not be used.
-    pub at_start: Option<String>,
+    at_start: Option<String>,
     /// The writer's last failure, until a commit succeeds.
     pub last_write: Mutex<Option<String>>,
+    /// The journal's last failure (a full disk), until an append succeeds.
+    last_append: Mutex<Option<String>>,
 }
 
 impl Problems {
+    pub(super) fn new(at_start: Option<String>) -> Problems {
+        Problems { at_start, ..Default::default() }
+    }
+
     pub(super) fn current(&self) -> Option<String> {
-        self.at_start.clone().or_else(|| self.last_write.lock().expect("log problem lock").clone())
+        let later = || self.last_write.lock().expect("log problem lock").clone().or_else(|| self.last_append.lock().expect("log problem lock").clone());
+        self.at_start.clone().or_else(later)
+    }
+
+    /// Notes how the latest journal append went.
+    pub(super) fn journal(&self, failed: Option<&super::StoreError>) {
+        let mut last = self.last_append.lock().expect("log problem lock");
+        if last.is_some() || failed.is_some() {
+            *last = failed.map(|e| format!("{e}; answers are not durable until it can be written again"));
+        }
     }
 }
 

@@ -70,7 +70,12 @@ impl Journal {
         let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
         line.push(b'\n');
         let mut open = self.open.lock().expect("journal lock");
-        open.file.write_all(&line)?;
+        if let Err(e) = open.file.write_all(&line) {
+            // A part of the line may be written (a full disk): cut it off, or the next record
+            // would be appended to it and both would be skipped as torn at replay.
+            let _ = open.file.set_len(open.bytes);
+            return Err(e);
+        }
         open.bytes += line.len() as u64;
         open.segment.pending.fetch_add(1, Ordering::AcqRel);
         let segment = open.segment.clone();

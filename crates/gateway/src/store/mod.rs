@@ -85,7 +85,7 @@ impl Store {
             }
         };
         let vectors = Arc::new(SharedIndex::loading());
-        let problems = Arc::new(Problems { at_start: problem, ..Default::default() });
+        let problems = Arc::new(Problems::new(problem));
         let (tx, rx) = mpsc::channel(QUEUE);
         let unsettled = Arc::new(AtomicUsize::new(0));
         let store = Store { path, db, journal, journal_dir, tx, unsettled, problems, readers: Mutex::new(Vec::new()), vectors };
@@ -104,20 +104,23 @@ impl Store {
     /// makes, for the next batched transaction.
     pub async fn log(&self, record: RequestRecord, cache: Option<CacheInsert>) -> Result<(), StoreError> {
         let appended = match &self.journal {
-            Journaling::Settled(j) | Journaling::Kept(j) => Some(j.append(&record).map_err(|source| StoreError::Journal { path: self.journal_dir.clone(), source })?),
+            Journaling::Settled(j) | Journaling::Kept(j) => Some(j.append(&record)),
             Journaling::Off => None,
         };
+        let failed = appended.as_ref().and_then(|a| a.as_ref().err()).map(|source| StoreError::Journal { path: self.journal_dir.clone(), source: std::io::Error::new(source.kind(), source.to_string()) });
+        self.problems.journal(failed.as_ref());
         // Kept segments are never handed to the writer, which would remove them once committed.
-        let appended = appended.filter(|_| matches!(self.journal, Journaling::Settled(_)));
+        let appended = appended.and_then(Result::ok).filter(|_| matches!(self.journal, Journaling::Settled(_)));
         if let Some(entry) = cache {
             self.send(Op::CacheInsert(Box::new(entry))).await?;
         }
+        // Not durable without its journal line, but the database may still take it.
         let (segment, closed) = appended.map_or((None, None), |a| (Some(a.segment), a.closed));
         self.send(Op::Request(Box::new(record), segment)).await?;
         if let Some(closed) = closed {
             self.send(Op::Close(closed)).await?;
         }
-        Ok(())
+        failed.map_or(Ok(()), Err)
     }
 
     /// Adds hit counts gathered in memory.
@@ -353,6 +356,35 @@ mod tests {
         assert_eq!(ids(&store, &rt), ["kept"]);
         assert!(dir.path().join("sluice.db").is_dir() && dir.path().join("journal").is_file(), "nothing on disk is touched");
         assert_eq!(store.problem(), Some(problem), "a degraded start stays said for the run");
+    }
+
+    #[test]
+    fn a_full_database_is_said_and_its_records_wait_in_the_journal_for_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let store = Arc::new(Store::open(dir.path()).unwrap());
+        // As full as a disk with no room left: no page past those the file has now.
+        rt.block_on(store.write(|c| {
+            let pages: i64 = c.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            c.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+        }))
+        .unwrap();
+        let logged: Vec<String> = (0..50).map(|i| format!("r{i:02}")).collect();
+        let flushed = rt.block_on(async {
+            for id in &logged {
+                let mut r = record(id);
+                r.request_body = Some("x".repeat(8000));
+                store.log(r, None).await.unwrap();
+            }
+            store.flush().await
+        });
+        assert!(flushed.is_err(), "the writes did not fit");
+        let problem = store.problem().expect("said");
+        assert!(problem.contains("full"), "{problem}");
+        drop(store);
+        let reopened = Arc::new(Store::open(dir.path()).unwrap());
+        assert_eq!(reopened.problem(), None);
+        assert_eq!(ids(&reopened, &rt), logged, "every record acknowledged is in the log after the next start");
     }
 
     /// A cache entry with a vector: unit vector along dimension `axis`, mostly.
