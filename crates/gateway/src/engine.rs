@@ -65,9 +65,6 @@ impl Runtime {
     }
 }
 
-/// Points the semantic cache at its embedding model: none when nothing uses semantic caching;
-/// a provider's model when `[cache] embedder` names one; else the local model's folder from the
-/// env var, the config, or the data dir (where the app puts a downloaded model).
 /// An HTTP client with its own connection pool; every one Sluice makes is alike.
 pub fn new_http_client() -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
@@ -78,6 +75,9 @@ pub fn new_http_client() -> reqwest::Result<reqwest::Client> {
         .build()
 }
 
+/// Points the semantic cache at its embedding model: none when nothing uses semantic caching;
+/// a provider's model when `[cache] embedder` names one; else the local model's folder from the
+/// env var, the config, or the data dir (where the app puts a downloaded model).
 fn choose_embedder(semantic: &Arc<SemanticCache>, runtime: &Runtime, data_dir: &std::path::Path) {
     let config = &runtime.config;
     let semantic_on = |c: Option<&crate::config::RouteCacheConfig>| c.and_then(|c| c.semantic) == Some(true);

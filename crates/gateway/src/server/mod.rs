@@ -117,8 +117,8 @@ impl Gateway {
             shutdown.await;
             runs.halt();
         };
-        // Each serving thread gets a pool of its own (see `threads`); the shared client's
-        // settings, so a failure to build one was already reported at start.
+        // Each serving thread gets a pool of its own (see `threads`), built as the shared one
+        // was at start; should building one fail after all, that thread shares.
         let client = || crate::engine::new_http_client().unwrap_or_else(|_| self.engine.http_client());
         threads::serve(self.listener, app, client, shutdown).await?;
         self.engine.store.cache_hits(self.engine.cache.take_hits()).await?;

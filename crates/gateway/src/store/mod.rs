@@ -1,12 +1,11 @@
 //! SQLite in the data dir: the request log and the exact cache.
 //!
 //! One writer thread owns the only write connection and commits in batches; callers hand it
-//! records through a bounded queue (back-pressure instead of unbounded memory). What a person
-//! looks at is read with `read_logged`, which first lets the writer commit what is queued; the
-//! request path's own reads (`read`) do not wait for it. A log record
+//! records through a bounded queue (back-pressure instead of unbounded memory). A log record
 //! is first appended to a journal (see `journal`), so it is durable before the answer goes out
 //! without the request waiting for a transaction. Reads use a small pool of read connections
-//! off the async runtime. WAL with `synchronous=NORMAL`: commits survive the process being
+//! off the async runtime; what a person looks at is read with `read_logged`, which first lets
+//! the writer commit what is queued (the request path's own reads do not wait for it). WAL with `synchronous=NORMAL`: commits survive the process being
 //! killed, at a fraction of the cost of an fsync per commit.
 
 mod bit_index;
@@ -103,14 +102,16 @@ impl Store {
     /// Makes a request record durable (journal) and queues it, with the cache entry its answer
     /// makes, for the next batched transaction.
     pub async fn log(&self, record: RequestRecord, cache: Option<CacheInsert>) -> Result<(), StoreError> {
-        let appended = match &self.journal {
-            Journaling::Settled(j) | Journaling::Kept(j) => Some(j.append(&record)),
-            Journaling::Off => None,
+        let (appended, failed) = match &self.journal {
+            Journaling::Settled(j) | Journaling::Kept(j) => match j.append(&record) {
+                Ok(a) => (Some(a), None),
+                Err(source) => (None, Some(StoreError::Journal { path: self.journal_dir.clone(), source })),
+            },
+            Journaling::Off => (None, None),
         };
-        let failed = appended.as_ref().and_then(|a| a.as_ref().err()).map(|source| StoreError::Journal { path: self.journal_dir.clone(), source: std::io::Error::new(source.kind(), source.to_string()) });
         self.problems.journal(failed.as_ref());
         // Kept segments are never handed to the writer, which would remove them once committed.
-        let appended = appended.and_then(Result::ok).filter(|_| matches!(self.journal, Journaling::Settled(_)));
+        let appended = appended.filter(|_| matches!(self.journal, Journaling::Settled(_)));
         if let Some(entry) = cache {
             self.send(Op::CacheInsert(Box::new(entry))).await?;
         }
