@@ -6,6 +6,7 @@
 //! - A soak at 2,000 req/s (30 minutes unless given), caching off: RSS sampled every 10 s, flat
 //!   after warm-up.
 //! - kill -9 under load: every request answered before the kill is in the log after a restart.
+//! - Hostile upstreams: a 1 GiB answer and a stream that never ends are ended with a clear error.
 
 use crate::bench::gateway::{loadgen, rss_mb, start, us, Running, TOKEN};
 use crate::{cargo, sh};
@@ -68,6 +69,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     soak(&setup, &api, sluice.id(), soak_minutes)?;
     drop(sluice);
     kill_under_load(&setup, &tmp)?;
+    hostile_upstreams(&setup, &mock_url, &tmp)?;
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
 }
@@ -101,6 +103,36 @@ fn soak(setup: &Setup, api: &str, pid: u32, minutes: u64) -> Result<()> {
     eprintln!("drill: RSS samples (s, MB): {samples:?}");
     ensure!(result["errors"] == 0, "soak errors: {result}");
     Ok(())
+}
+
+/// A 1 GiB answer (Sluice reads at most 64 MiB) and a stream with an event every 10 s (the
+/// drill's `stream_idle_secs` is 5): each ends with an error that says why, and the gateway
+/// goes on answering.
+fn hostile_upstreams(setup: &Setup, mock_url: &str, tmp: &Path) -> Result<()> {
+    let config = tmp.join("hostile.toml");
+    std::fs::write(&config, format!("[router]\nstream_idle_secs = 5\n\n[[providers]]\nid = \"mock\"\nbase_url = \"{mock_url}/v1\"\n"))?;
+    let hostile = Setup { bin: setup.bin.clone(), config, data: tmp.join("hostile-data") };
+    let (sluice, url) = hostile.serve()?;
+    let api = format!("{url}/v1");
+    let huge = hostile.loadgen(&["once", "--url", &api, "--token", TOKEN, "--model", "mock/size-1048576"])?;
+    let said = huge["tail"].as_str().unwrap_or("");
+    println!("| a 1 GiB answer | {} after {:.1} s: \"{}\"; RSS then {:.0} MB | a 502 naming the limit |", huge["status"], us(&huge, "ms") / 1e3, excerpt(said, "over 64 MiB"), rss_mb(sluice.id())?);
+    ensure!(huge["status"] == 502 && said.contains("over 64 MiB"), "a 1 GiB answer: {huge}");
+    let endless = hostile.loadgen(&["once", "--url", &api, "--token", TOKEN, "--model", "mock/delay-10000", "--stream"])?;
+    let said = endless["tail"].as_str().unwrap_or("");
+    println!("| a stream with an event every 10 s | ended after {:.1} s: \"{}\" | an error event after `stream_idle_secs` (5 s) |", us(&endless, "ms") / 1e3, excerpt(said, "sent nothing for"));
+    ensure!(said.contains("sent nothing for 5 s"), "a silent stream: {endless}");
+    let after = hostile.loadgen(&["once", "--url", &api, "--token", TOKEN, "--model", "mock/ok"])?;
+    ensure!(after["status"] == 200, "the gateway stopped answering after hostile upstreams: {after}");
+    Ok(())
+}
+
+/// The sentence of `text` that holds `needle`, for the table.
+fn excerpt<'a>(text: &'a str, needle: &str) -> &'a str {
+    let at = text.find(needle).unwrap_or(0);
+    let start = text[..at].rfind(['"', '.']).map_or(0, |i| i + 1);
+    let end = text[at..].find('"').map_or(text.len(), |i| at + i);
+    text[start..end].trim()
 }
 
 /// 32 connections at full speed; the gateway is killed 3 s in and started again on the same

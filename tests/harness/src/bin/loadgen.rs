@@ -95,6 +95,11 @@ enum Mode {
         #[arg(long, default_value_t = 1000)]
         requests: usize,
     },
+    /// One request, whatever its status: the status, how long it took, and the body's end.
+    Once {
+        #[command(flatten)]
+        target: Target,
+    },
     /// Asks the admin API for every id in `ids` (from `throughput --ids`); counts the missing.
     Logged {
         /// The gateway's root URL (http://host:port).
@@ -133,6 +138,14 @@ impl Conn {
 
     /// How long the answer took, and its `x-sluice-request-id`.
     async fn answer(&mut self) -> anyhow::Result<(Duration, Option<String>)> {
+        let (status, took, body, id) = self.send().await?;
+        anyhow::ensure!(status.is_success(), "status {status}");
+        anyhow::ensure!(!self.target.stream || body.ends_with(b"data: [DONE]\n\n"), "the stream did not end with [DONE]");
+        Ok((took, id))
+    }
+
+    /// One chat request: its status, time, body, and `x-sluice-request-id`.
+    async fn send(&mut self) -> anyhow::Result<(hyper::StatusCode, Duration, Bytes, Option<String>)> {
         let text = if self.target.unique { format!("benchmark prompt number {}", COUNTER.fetch_add(1, Ordering::Relaxed)) } else { self.target.text.clone() };
         let body = json!({"model": self.target.model, "stream": self.target.stream, "messages": [{"role": "user", "content": text}]}).to_string();
         let request = Request::post(&self.path)
@@ -146,10 +159,7 @@ impl Conn {
         let status = response.status();
         let id = response.headers().get("x-sluice-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let body = response.into_body().collect().await?.to_bytes();
-        let took = started.elapsed();
-        anyhow::ensure!(status.is_success(), "status {status}");
-        anyhow::ensure!(!self.target.stream || body.ends_with(b"data: [DONE]\n\n"), "the stream did not end with [DONE]");
-        Ok((took, id))
+        Ok((status, started.elapsed(), body, id))
     }
 
     async fn get(&mut self, path: &str) -> anyhow::Result<hyper::StatusCode> {
@@ -322,6 +332,12 @@ async fn main() -> anyhow::Result<()> {
             out["open_errors"] = json!(open_errors);
             out["reuse_errors"] = json!(reuse_errors);
             println!("{out}");
+        }
+        Mode::Once { target } => {
+            let mut conn = Conn::open(&target).await?;
+            let (status, took, body, _) = conn.send().await?;
+            let tail = String::from_utf8_lossy(&body[body.len().saturating_sub(300)..]).into_owned();
+            println!("{}", json!({ "status": status.as_u16(), "ms": took.as_secs_f64() * 1e3, "tail": tail }));
         }
         Mode::Logged { url, token, ids } => {
             let ids = std::fs::read_to_string(ids)?;
