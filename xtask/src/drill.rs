@@ -8,8 +8,7 @@
 //! - kill -9 under load: every request answered before the kill is in the log after a restart.
 //! - Hostile upstreams: a 1 GiB answer and a stream that never ends are ended with a clear error.
 
-use crate::bench::gateway::{loadgen, rss_mb, start, us, Running, TOKEN};
-use crate::{cargo, sh};
+use crate::bench::gateway::{loadgen, release_with_mock, rss_mb, start, us, Running, TOKEN};
 use anyhow::{ensure, Result};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -39,11 +38,7 @@ impl Setup {
 
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
     let soak_minutes: u64 = args.first().map_or(Ok(30), |m| m.parse()).map_err(|_| anyhow::anyhow!("cargo xtask drill [SOAK_MINUTES]: not a number"))?;
-    sh(cargo().current_dir(root).args(["build", "--release", "-p", "sluice-cli", "-p", "sluice-test-harness"]))?;
-    let bin = root.join("target/release");
-    let tmp = std::env::temp_dir().join(format!("sluice-drill-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp)?;
-    let (_mock, mock_url) = start(Command::new(bin.join("mock-upstream")).args(["--keep", "0"]))?;
+    let (bin, tmp, _mock, mock_url) = release_with_mock(root, "drill")?;
     let config = tmp.join("config.toml");
     // No cache: each unique prompt would add an entry whose key stays in memory (the exact
     // cache's index, by design), which would hide a leak in the soak's RSS.

@@ -6,7 +6,7 @@ use crate::{cargo, sh};
 use anyhow::{anyhow, Context, Result};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -65,13 +65,19 @@ pub(crate) fn us(v: &Value, key: &str) -> f64 {
     v[key].as_f64().unwrap_or(f64::NAN)
 }
 
-pub fn run(root: &Path) -> Result<()> {
+/// Release builds of Sluice and the harness, a fresh temp dir named for `what`, and the mock
+/// upstream started: (binaries, temp dir, the mock, its URL).
+pub(crate) fn release_with_mock(root: &Path, what: &str) -> Result<(PathBuf, PathBuf, Running, String)> {
     sh(cargo().current_dir(root).args(["build", "--release", "-p", "sluice-cli", "-p", "sluice-test-harness"]))?;
     let bin = root.join("target/release");
-    let tmp = std::env::temp_dir().join(format!("sluice-bench-{}", std::process::id()));
+    let tmp = std::env::temp_dir().join(format!("sluice-{what}-{}", std::process::id()));
     std::fs::create_dir_all(&tmp)?;
+    let (mock, mock_url) = start(Command::new(bin.join("mock-upstream")).args(["--keep", "0"]))?;
+    Ok((bin, tmp, mock, mock_url))
+}
 
-    let (_mock, mock_url) = start(Command::new(bin.join("mock-upstream")).args(["--keep", "0"]))?;
+pub fn run(root: &Path) -> Result<()> {
+    let (bin, tmp, _mock, mock_url) = release_with_mock(root, "bench")?;
     let config = tmp.join("config.toml");
     // The same mock behind an Anthropic provider: an OpenAI client's call to it is translated
     // both ways, so the difference to `mock` is what translation adds.
