@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 /// and so its own TLS handshakes): a desktop gateway's traffic never needs more.
 const MAX_THREADS: usize = 8;
 
-/// Upstream connection pools: one per serving thread (`for_this_thread`), else the shared one.
+/// Upstream connection pools: each serving thread installs its own; elsewhere the shared one.
 pub mod pool {
     use std::cell::OnceCell;
 

@@ -161,7 +161,7 @@ pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: Pat
         .name("sluice-db-writer".into())
         .spawn(move || {
             let mut next = None;
-            while let Some(first) = next.take().or_else(|| next_message(&mut rx)) {
+            while let Some(first) = next.take().or_else(|| rx.blocking_recv()) {
                 if let (Op::Own(work), _) = first {
                     work(&mut conn);
                     unsettled.fetch_sub(1, Ordering::AcqRel);
@@ -203,15 +203,6 @@ pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: Pat
             }
         })
         .expect("spawn the database writer thread");
-}
-
-/// What is queued now, else the next message to come (None once every sender is gone).
-fn next_message(rx: &mut mpsc::Receiver<Msg>) -> Option<Msg> {
-    match rx.try_recv() {
-        Ok(msg) => Some(msg),
-        Err(mpsc::error::TryRecvError::Empty) => rx.blocking_recv(),
-        Err(mpsc::error::TryRecvError::Disconnected) => None,
-    }
 }
 
 fn settle_journal(batch: &[Msg]) {
