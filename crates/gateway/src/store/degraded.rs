@@ -12,7 +12,7 @@ use super::journal::{self, Journal};
 use super::schema;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// Where the log's database is.
@@ -61,6 +61,8 @@ pub(super) struct Problems {
     pub last_write: Mutex<Option<String>>,
     /// The journal's last failure (a full disk), until an append succeeds.
     last_append: Mutex<Option<String>>,
+    /// `last_append` is set: read on every request, so the lock is taken only when it changes.
+    appends_failing: AtomicBool,
 }
 
 impl Problems {
@@ -75,10 +77,11 @@ impl Problems {
 
     /// Notes how the latest journal append went.
     pub(super) fn journal(&self, failed: Option<&super::StoreError>) {
-        let mut last = self.last_append.lock().expect("log problem lock");
-        if last.is_some() || failed.is_some() {
-            *last = failed.map(|e| format!("{e}; answers are not durable until it can be written again"));
+        if failed.is_none() && !self.appends_failing.load(Ordering::Acquire) {
+            return;
         }
+        *self.last_append.lock().expect("log problem lock") = failed.map(|e| format!("{e}; answers are not durable until it can be written again"));
+        self.appends_failing.store(failed.is_some(), Ordering::Release);
     }
 }
 
@@ -90,10 +93,7 @@ pub(super) fn open_memory(path: &Path, journal_dir: &Path, why: &str) -> rusqlit
     let mut conn = Connection::open_with_flags(&uri, OpenFlags::default() | OpenFlags::SQLITE_OPEN_URI)?;
     schema::prepare(&mut conn)?;
     let (records, _, next_seq) = journal::leftovers(journal_dir).unwrap_or_default();
-    if !records.is_empty() {
-        let batch: Vec<_> = records.into_iter().map(|r| (super::Op::Request(Box::new(r), None), None)).collect();
-        super::writer::write_batch(&mut conn, &batch)?;
-    }
+    super::writer::replay(&mut conn, records)?;
     let (journaling, kept) = match Journal::create(journal_dir, next_seq) {
         Ok(j) => (Journaling::Kept(j), format!("kept in memory and in {}, and goes into the database at the first start that can open it", journal_dir.display())),
         Err(e) => (Journaling::Off, format!("kept in memory only, and lost when Sluice stops: the journal cannot be written either ({e})")),

@@ -232,11 +232,7 @@ fn open_file(path: &Path, journal_dir: &Path) -> Result<(Connection, Journal), S
     schema::prepare(&mut conn).map_err(|e| e.to_string())?;
     let in_journal = |e: std::io::Error| format!("the journal in {}: {e}", journal_dir.display());
     let (records, files, next_seq) = journal::leftovers(journal_dir).map_err(in_journal)?;
-    if !records.is_empty() {
-        tracing::info!(records = records.len(), "replaying the request journal of an earlier run");
-        let batch: Vec<Msg> = records.into_iter().map(|r| (Op::Request(Box::new(r), None), None)).collect();
-        writer::write_batch(&mut conn, &batch).map_err(|e| e.to_string())?;
-    }
+    writer::replay(&mut conn, records).map_err(|e| e.to_string())?;
     for f in files {
         std::fs::remove_file(&f).map_err(in_journal)?;
     }
@@ -371,15 +367,15 @@ mod tests {
         }))
         .unwrap();
         let logged: Vec<String> = (0..50).map(|i| format!("r{i:02}")).collect();
-        let flushed = rt.block_on(async {
+        rt.block_on(async {
             for id in &logged {
                 let mut r = record(id);
                 r.request_body = Some("x".repeat(8000));
                 store.log(r, None).await.unwrap();
             }
-            store.flush().await
+            // Whether the flush's own batch held a failing write depends on batching.
+            let _ = store.flush().await;
         });
-        assert!(flushed.is_err(), "the writes did not fit");
         let problem = store.problem().expect("said");
         assert!(problem.contains("full"), "{problem}");
         drop(store);

@@ -188,7 +188,10 @@ pub(super) fn spawn(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, path: Pat
                 if let Err(e) = &result {
                     tracing::error!(db = %path.display(), error = %e, records = batch.len(), "could not write to the database");
                 }
-                *problems.last_write.lock().expect("log problem lock") = result.as_ref().err().map(|e| format!("the last write to {} failed: {e}", path.display()));
+                // Only a batch that wrote something says whether writes work again.
+                if batch.iter().any(|(op, _)| !matches!(op, Op::Barrier | Op::Close(_))) {
+                    *problems.last_write.lock().expect("log problem lock") = result.as_ref().err().map(|e| format!("the last write to {} failed: {e}", path.display()));
+                }
                 unsettled.fetch_sub(batch.len(), Ordering::AcqRel);
                 for (_, ack) in batch {
                     if let Some(ack) = ack {
@@ -223,6 +226,16 @@ fn settle_journal(batch: &[Msg]) {
 
 fn clone_error(e: &rusqlite::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(e.to_string().into())
+}
+
+/// Writes records an earlier run left in the journal (already logged ones are kept as they are).
+pub(super) fn replay(conn: &mut Connection, records: Vec<RequestRecord>) -> rusqlite::Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(records = records.len(), "replaying the request journal of an earlier run");
+    let batch: Vec<Msg> = records.into_iter().map(|r| (Op::Request(Box::new(r), None), None)).collect();
+    write_batch(conn, &batch).map(drop)
 }
 
 /// Writes `batch` in one transaction; returns what it did to the vectors.
