@@ -31,11 +31,12 @@ fn main() -> Result<()> {
 }
 
 /// The parsers' fuzz targets (`crates/gateway/src/fuzz.rs`), `cases` generated inputs each
-/// (1,000,000 unless given), in release. The test suite runs a few hundred of each.
+/// (1,000,000 unless given), in release; each prints its largest heap peak. The test suite
+/// runs a few hundred of each.
 fn fuzz(root: &Path, args: &[String]) -> Result<()> {
     let cases = args.first().map_or("1000000", String::as_str);
     anyhow::ensure!(cases.parse::<u64>().is_ok(), "cargo xtask fuzz [CASES]: `{cases}` is not a number");
-    sh(cargo().current_dir(root).env("SLUICE_FUZZ_CASES", cases).args(["test", "--release", "-p", "sluice-gateway", "--lib", "fuzz::", "--", "--test-threads", "2"]))
+    sh(cargo().current_dir(root).env("SLUICE_FUZZ_CASES", cases).args(["test", "--release", "-p", "sluice-gateway", "--lib", "fuzz::", "--", "--test-threads", "2", "--nocapture"]))
 }
 
 fn root() -> PathBuf {
