@@ -61,6 +61,21 @@ def test_oversized_body(sluice_factory):
     assert "max_body_bytes" in err["message"], "a chunked body without Content-Length is limited too"
 
 
+def test_nesting_past_128_levels_is_refused_in_each_clients_shape(sluice):
+    deep = "[" * 200 + "]" * 200
+    message = '{"role": "user", "content": "hi"}'
+    for path, body, shaped in [
+        ("/v1/chat/completions", f'{{"model": "mock/ok", "messages": [{message}], "metadata": {deep}}}', lambda j: j["error"]["type"] == "invalid_request_error"),
+        ("/v1/messages", f'{{"model": "mock/ok", "max_tokens": 5, "messages": [{message}], "metadata": {deep}}}', lambda j: j["type"] == "error"),
+        ("/v1/responses", f'{{"model": "mock/ok", "input": "hi", "metadata": {deep}}}', lambda j: j["error"]["type"] == "invalid_request_error"),
+        ("/v1beta/models/mock/ok:generateContent", f'{{"contents": [{{"parts": [{{"text": "hi"}}]}}], "x": {deep}}}', lambda j: j["error"]["status"] == "INVALID_ARGUMENT"),
+    ]:
+        r = httpx.post(sluice.url + path, content=body, headers={**sluice.headers, "Content-Type": "application/json"})
+        assert r.status_code == 400 and shaped(r.json()), (path, r.text)
+        assert "more than 128 levels deep" in r.json()["error"]["message"] and "flatten" in r.json()["error"]["message"], (path, r.text)
+    assert sluice.chat("mock/ok", "hi").status_code == 200
+
+
 def test_unknown_endpoint(sluice):
     err = assert_openai_error(httpx.get(sluice.url + "/v1/nothing", headers=sluice.headers), 404)
     assert "/v1/nothing" in err["message"]

@@ -8,6 +8,10 @@
 //!   after warm-up.
 //! - kill -9 under load: every request answered before the kill is in the log after a restart.
 //! - Hostile upstreams: a 1 GiB answer and a stream that never ends are ended with a clear error.
+//! - Start-up faults on a real filesystem (a 4 MiB tmpfs; root only, else skipped): a full disk,
+//!   a read-only mount and a corrupted database file. Each time the proxy answers and
+//!   `/api/health` says why the log is degraded; afterwards every request logged before the
+//!   faults is still there.
 
 use crate::bench::gateway::{loadgen, release_with_mock, rss_mb, start, us, Running, TOKEN};
 use anyhow::{ensure, Result};
@@ -66,6 +70,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     drop(sluice);
     kill_under_load(&setup, &tmp)?;
     hostile_upstreams(&setup, &mock_url, &tmp)?;
+    start_up_faults(&setup, &tmp)?;
     let _ = std::fs::remove_dir_all(&tmp);
     Ok(())
 }
@@ -152,5 +157,88 @@ fn kill_under_load(setup: &Setup, tmp: &Path) -> Result<()> {
     let logged = setup.loadgen(&["logged", "--url", &url, "--token", TOKEN, "--ids", &ids.to_string_lossy()])?;
     println!("| kill -9 under load (32 connections) | {answered} answered before the kill, {} of them in the log after a restart, {} missing | none missing |", logged["found"], logged["missing"]);
     ensure!(logged["missing"] == 0 && answered > 0, "requests answered before kill -9 are missing from the log: {logged}");
+    Ok(())
+}
+
+/// A tmpfs mounted for the start-up faults, unmounted when dropped.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(at: PathBuf) -> Option<SmallDisk> {
+        std::fs::create_dir_all(&at).ok()?;
+        let mounted = Command::new("mount").args(["-t", "tmpfs", "-o", "size=4m", "sluice-drill"]).arg(&at).status().is_ok_and(|s| s.success());
+        mounted.then_some(SmallDisk(at))
+    }
+
+    fn remount(&self, mode: &str) -> Result<()> {
+        ensure!(Command::new("mount").args(["-o", &format!("remount,{mode}")]).arg(&self.0).status()?.success(), "cannot remount {} {mode}", self.0.display());
+        Ok(())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A first run logs requests on the small disk; then Sluice starts on it full, read-only and
+/// with its database file's first page overwritten. Each time one request must be answered and
+/// `/api/health` must say the log is degraded; with the disk restored, the first run's requests
+/// must all be in the log.
+fn start_up_faults(setup: &Setup, tmp: &Path) -> Result<()> {
+    let Some(disk) = SmallDisk::mount(tmp.join("small-disk")) else {
+        println!("| start-up faults | skipped: cannot mount a tmpfs (needs root) | — |");
+        return Ok(());
+    };
+    let faulty = Setup { bin: setup.bin.clone(), config: setup.config.clone(), data: disk.0.join("data") };
+    let ids = tmp.join("before-faults.txt");
+    {
+        let (_first, url) = faulty.serve()?;
+        faulty.loadgen(&["throughput", "--url", &format!("{url}/v1"), "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "4", "--rate", "100", "--seconds", "2", "--ids", &ids.to_string_lossy()])?;
+    }
+    let logged_before = std::fs::read_to_string(&ids)?.lines().count();
+
+    let filler = disk.0.join("filler");
+    let _ = Command::new("dd").args(["if=/dev/zero", "bs=64k"]).arg(format!("of={}", filler.display())).stderr(std::process::Stdio::null()).status();
+    degraded_start(&faulty, "a full disk")?;
+    std::fs::remove_file(&filler)?;
+
+    disk.remount("ro")?;
+    degraded_start(&faulty, "a read-only data dir")?;
+    disk.remount("rw")?;
+
+    let db = faulty.data.join("sluice.db");
+    let original = std::fs::read(&db)?;
+    let mut corrupted = original.clone();
+    corrupted[..4096.min(original.len())].fill(0x5a);
+    std::fs::write(&db, &corrupted)?;
+    degraded_start(&faulty, "a corrupted database file")?;
+    ensure!(std::fs::read(&db)? == corrupted, "Sluice changed a database file it could not read");
+    std::fs::write(&db, &original)?;
+
+    let (_restored, url) = faulty.serve()?;
+    let logged = faulty.loadgen(&["logged", "--url", &url, "--token", TOKEN, "--ids", &ids.to_string_lossy()])?;
+    println!("| after the faults, the disk restored | {logged_before} logged before them, {} found, {} missing | none missing |", logged["found"], logged["missing"]);
+    ensure!(logged["missing"] == 0 && logged_before > 0, "requests logged before the start-up faults are missing: {logged}");
+    Ok(())
+}
+
+/// Starts Sluice on `setup`'s data dir as it is now: one request answered, and the health
+/// check's `log` saying why it is degraded (a write may have to fail first, so it is polled).
+fn degraded_start(setup: &Setup, fault: &str) -> Result<()> {
+    let (_sluice, url) = setup.serve()?;
+    let answer = setup.loadgen(&["once", "--url", &format!("{url}/v1"), "--token", TOKEN, "--model", "mock/ok"])?;
+    let mut health = Value::Null;
+    for _ in 0..20 {
+        health = setup.loadgen(&["get", "--url", &url, "--token", TOKEN, "--path", "/api/health"])?;
+        if health["body"]["log"]["ok"] == false {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let problem = health["body"]["log"]["problem"].as_str().unwrap_or("");
+    println!("| {fault} at start | answered {}; `/api/health`: \"{problem}\" | answered, and the log said to be degraded |", answer["status"]);
+    ensure!(answer["status"] == 200 && health["body"]["log"]["ok"] == false, "{fault} at start: answer {answer}, health {health}");
     Ok(())
 }

@@ -3,6 +3,7 @@
 mod bench;
 mod deps;
 mod drill;
+mod fuzz;
 mod session;
 mod test;
 
@@ -21,22 +22,13 @@ fn main() -> Result<()> {
         Some(bench::APP_IN_SESSION) => bench::app::in_session(&root),
         Some(bench::suites::IN_SESSION) => bench::suites::in_session(&root),
         Some("deb") => deb(&root),
-        Some("fuzz") => fuzz(&root, &args[1..]),
+        Some("fuzz") => fuzz::run(&root, &args[1..]),
         Some("drill") => drill::run(&root, &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask run [sluice serve args…] | test | bench [gateway|app|semantic|suites|quality] | fuzz [CASES] | drill [SOAK_MINUTES] | deb");
+            eprintln!("usage: cargo xtask run [sluice serve args…] | test | bench [gateway|app|semantic|suites|quality] | fuzz [CASES | --afl [MINUTES]] | drill [SOAK_MINUTES] | deb");
             std::process::exit(2);
         }
     }
-}
-
-/// The parsers' fuzz targets (`crates/gateway/src/fuzz.rs`), `cases` generated inputs each
-/// (1,000,000 unless given), in release; each prints its largest heap peak. The test suite
-/// runs a few hundred of each.
-fn fuzz(root: &Path, args: &[String]) -> Result<()> {
-    let cases = args.first().map_or("1000000", String::as_str);
-    anyhow::ensure!(cases.parse::<u64>().is_ok(), "cargo xtask fuzz [CASES]: `{cases}` is not a number");
-    sh(cargo().current_dir(root).env("SLUICE_FUZZ_CASES", cases).args(["test", "--release", "-p", "sluice-gateway", "--lib", "fuzz::", "--", "--test-threads", "2", "--nocapture"]))
 }
 
 fn root() -> PathBuf {

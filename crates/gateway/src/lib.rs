@@ -7,8 +7,8 @@ pub mod compress;
 pub mod config;
 mod engine;
 pub mod embed;
-#[cfg(test)]
-mod fuzz;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzz;
 pub mod pricing;
 pub mod providers;
 pub mod quality;

@@ -41,6 +41,13 @@ pub fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(ApiError::invalid("request body must be a JSON object")),
+        // serde_json stops at 128 levels, so a deep body costs no more than a shallow one; its
+        // own words ("recursion limit exceeded") do not say what to change.
+        Err(e) if e.to_string().starts_with("recursion limit exceeded") => Err(ApiError::invalid(format!(
+            "request body nests arrays and objects more than 128 levels deep (at line {} column {}); flatten it",
+            e.line(),
+            e.column()
+        ))),
         Err(e) => Err(ApiError::invalid(format!("request body is not valid JSON: {e}"))),
     }
 }

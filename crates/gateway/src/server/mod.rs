@@ -21,7 +21,7 @@ pub(crate) mod wrong_tokens;
 pub(crate) use threads::pool;
 
 pub use error::ApiError;
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use chat::validate as validate_chat;
 
 use crate::config::{self, Config};

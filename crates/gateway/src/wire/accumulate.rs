@@ -3,9 +3,14 @@
 //! extensions fold too: thinking (`reasoning_content`, `reasoning_signature`,
 //! `redacted_thinking` deltas) into `reasoning_content` and `thinking_blocks`, and the choice's
 //! `stop_sequence` and `sluice_untranslated` (see `anthropic::message`).
+//!
+//! Choices and tool calls are kept by the `index` the upstream gave them, sparsely: a lone call
+//! at index 479 is one call, not 479 empty ones before it (which the fuzzer found costing 1 MiB
+//! in the Gemini encoder for a 135-byte event, and which clients would read as broken calls).
 
 use super::Usage;
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 #[derive(Default)]
 pub struct ChunkAccumulator {
@@ -13,7 +18,7 @@ pub struct ChunkAccumulator {
     created: Option<Value>,
     model: Option<Value>,
     system_fingerprint: Option<Value>,
-    choices: Vec<ChoiceAcc>,
+    choices: BTreeMap<usize, ChoiceAcc>,
     usage: Option<Value>,
 }
 
@@ -22,7 +27,7 @@ struct ChoiceAcc {
     role: Option<Value>,
     content: Option<String>,
     refusal: Option<String>,
-    tool_calls: Vec<Map<String, Value>>,
+    tool_calls: BTreeMap<usize, Map<String, Value>>,
     finish_reason: Option<Value>,
     reasoning: Option<String>,
     thinking_blocks: Vec<Value>,
@@ -74,10 +79,7 @@ impl ChunkAccumulator {
         }
         for choice in chunk.get("choices").and_then(Value::as_array).into_iter().flatten() {
             let Some(index) = super::slot(choice.get("index").and_then(Value::as_u64).unwrap_or(0)) else { continue };
-            if self.choices.len() <= index {
-                self.choices.resize_with(index + 1, ChoiceAcc::default);
-            }
-            let acc = &mut self.choices[index];
+            let acc = self.choices.entry(index).or_default();
             if let Some(reason) = choice.get("finish_reason").filter(|v| !v.is_null()) {
                 acc.finish_reason = Some(reason.clone());
             }
@@ -110,9 +112,9 @@ impl ChunkAccumulator {
     /// The text the model produced, for token estimates when the upstream sent no usage.
     pub fn output_text(&self) -> String {
         let mut text = String::new();
-        for c in &self.choices {
+        for c in self.choices.values() {
             text.push_str(c.content.as_deref().unwrap_or(""));
-            for call in &c.tool_calls {
+            for call in c.tool_calls.values() {
                 if let Some(args) = call.get("function").and_then(|f| f.get("arguments")).and_then(Value::as_str) {
                     text.push_str(args);
                 }
@@ -125,7 +127,6 @@ impl ChunkAccumulator {
         let choices: Vec<Value> = self
             .choices
             .into_iter()
-            .enumerate()
             .map(|(index, c)| {
                 let mut message = Map::new();
                 message.insert("role".into(), c.role.unwrap_or_else(|| json!("assistant")));
@@ -134,7 +135,7 @@ impl ChunkAccumulator {
                     message.insert("refusal".into(), Value::String(refusal));
                 }
                 if !c.tool_calls.is_empty() {
-                    message.insert("tool_calls".into(), Value::Array(c.tool_calls.into_iter().map(Value::Object).collect()));
+                    message.insert("tool_calls".into(), Value::Array(c.tool_calls.into_values().map(Value::Object).collect()));
                 }
                 if let Some(r) = c.reasoning {
                     message.insert("reasoning_content".into(), Value::String(r));
@@ -165,12 +166,11 @@ impl ChunkAccumulator {
 
 /// Tool calls arrive in pieces keyed by `index`: the first carries id and name, the rest
 /// append to `function.arguments`.
-fn merge_tool_call(calls: &mut Vec<Map<String, Value>>, delta: &Value) {
-    let Some(index) = super::slot(delta.get("index").and_then(Value::as_u64).unwrap_or(calls.len() as u64)) else { return };
-    while calls.len() <= index {
-        calls.push(Map::new());
-    }
-    let call = &mut calls[index];
+fn merge_tool_call(calls: &mut BTreeMap<usize, Map<String, Value>>, delta: &Value) {
+    // A piece without an index is a call of its own, after the others.
+    let next = calls.last_key_value().map_or(0, |(last, _)| last + 1);
+    let Some(index) = super::slot(delta.get("index").and_then(Value::as_u64).unwrap_or(next as u64)) else { return };
+    let call = calls.entry(index).or_default();
     for key in ["id", "type", "thought_signature"] {
         if let Some(v) = delta.get(key).filter(|v| !v.is_null()) {
             call.insert(key.into(), v.clone());
@@ -201,6 +201,17 @@ mod tests {
         assert_eq!(c["choices"].as_array().unwrap().len(), 1);
         assert_eq!(c["choices"][0]["message"]["content"], "ok");
         assert!(c["choices"][0]["message"].get("tool_calls").is_none());
+    }
+
+    #[test]
+    fn a_lone_high_index_is_one_call_not_a_run_of_empty_ones() {
+        // Found by the fuzzer's heap bound: the gaps before index 479 were filled in.
+        let mut acc = ChunkAccumulator::default();
+        acc.push(&json!({"choices": [{"index": 2, "delta": {"tool_calls": [{"index": 479, "id": "t", "function": {"name": "f", "arguments": "{}"}}]}}]}));
+        let c = acc.into_completion();
+        assert_eq!(c["choices"].as_array().unwrap().len(), 1);
+        assert_eq!(c["choices"][0]["index"], 2);
+        assert_eq!(c["choices"][0]["message"]["tool_calls"], json!([{"id": "t", "function": {"name": "f", "arguments": "{}"}}]));
     }
 
     #[test]

@@ -100,6 +100,16 @@ enum Mode {
         #[command(flatten)]
         target: Target,
     },
+    /// One GET of `path` (the admin API's, say): its status and JSON body.
+    Get {
+        /// The gateway's root URL (http://host:port).
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        path: String,
+    },
     /// Asks the admin API for every id in `ids` (from `throughput --ids`); counts the missing.
     Logged {
         /// The gateway's root URL (http://host:port).
@@ -162,13 +172,12 @@ impl Conn {
         Ok((status, started.elapsed(), body, id))
     }
 
-    async fn get(&mut self, path: &str) -> anyhow::Result<hyper::StatusCode> {
+    async fn get(&mut self, path: &str) -> anyhow::Result<(hyper::StatusCode, Bytes)> {
         let request = Request::get(path).header("host", &self.host).header("authorization", format!("Bearer {}", self.target.token)).body(Full::new(Bytes::new()))?;
         self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status();
-        response.into_body().collect().await?;
-        Ok(status)
+        Ok((status, response.into_body().collect().await?.to_bytes()))
     }
 }
 
@@ -339,13 +348,18 @@ async fn main() -> anyhow::Result<()> {
             let tail = String::from_utf8_lossy(&body[body.len().saturating_sub(300)..]).into_owned();
             println!("{}", json!({ "status": status.as_u16(), "ms": took.as_secs_f64() * 1e3, "tail": tail }));
         }
+        Mode::Get { url, token, path } => {
+            let mut conn = Conn::open(&admin(url, token)).await?;
+            let (status, body) = conn.get(&path).await?;
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_else(|_| json!(String::from_utf8_lossy(&body)));
+            println!("{}", json!({ "status": status.as_u16(), "body": body }));
+        }
         Mode::Logged { url, token, ids } => {
             let ids = std::fs::read_to_string(ids)?;
-            let target = Target { url, token, model: String::new(), unique: false, text: String::new(), stream: false };
-            let mut conn = Conn::open(&target).await?;
+            let mut conn = Conn::open(&admin(url, token)).await?;
             let (mut found, mut missing) = (0u64, Vec::new());
             for id in ids.lines().filter(|l| !l.is_empty()) {
-                match conn.get(&format!("/api/requests/{id}")).await? {
+                match conn.get(&format!("/api/requests/{id}")).await?.0 {
                     s if s.is_success() => found += 1,
                     _ => missing.push(id.to_owned()),
                 }
@@ -354,4 +368,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A target for the admin API's GETs: the gateway's root and its token.
+fn admin(url: String, token: String) -> Target {
+    Target { url, token, model: String::new(), unique: false, text: String::new(), stream: false }
 }

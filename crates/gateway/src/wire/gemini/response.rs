@@ -10,6 +10,7 @@
 use super::request::call_id;
 use crate::wire::{Decoded, Usage};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 pub fn finish_to_internal(reason: &str, called: bool) -> String {
     match reason {
@@ -188,7 +189,8 @@ impl Decoder {
 pub struct Encoder {
     model: Value,
     id: Value,
-    calls: Vec<Value>,
+    /// By the upstream's index, sparsely (see `wire::accumulate`).
+    calls: BTreeMap<usize, Value>,
     finish: Option<String>,
     usage: Usage,
 }
@@ -214,10 +216,7 @@ impl Encoder {
             }
             for call in delta.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
                 let Some(n) = crate::wire::slot(call.get("index").and_then(Value::as_u64).unwrap_or(0)) else { continue };
-                if self.calls.len() <= n {
-                    self.calls.resize(n + 1, json!({"function": {"name": "", "arguments": ""}}));
-                }
-                let slot = &mut self.calls[n];
+                let slot = self.calls.entry(n).or_insert_with(|| json!({"function": {"name": "", "arguments": ""}}));
                 for key in ["id", "thought_signature"] {
                     if let Some(v) = call.get(key).filter(|v| !v.is_null()) {
                         slot[key] = v.clone();
@@ -242,7 +241,7 @@ impl Encoder {
 
     /// The last response of a complete answer: pending calls, finish reason, usage.
     pub fn finish(&mut self) -> Value {
-        let parts = self.calls.iter().map(call_part).collect();
+        let parts = self.calls.values().map(call_part).collect();
         let finish = finish_from_internal(self.finish.as_deref().unwrap_or("stop"));
         self.response(parts, Some(finish), Some(usage_from_internal(self.usage)))
     }
@@ -260,6 +259,15 @@ impl Encoder {
 mod tests {
     use super::*;
     use crate::wire::ChunkAccumulator;
+
+    #[test]
+    fn a_lone_high_tool_call_index_is_one_call() {
+        let mut e = Encoder::default();
+        e.chunk(&json!({"choices": [{"index": 0, "delta": {"tool_calls": [{"index": 479, "function": {"name": "f", "arguments": "{}"}}]}}]}));
+        let parts = &e.finish()["candidates"][0]["content"]["parts"];
+        assert_eq!(parts.as_array().unwrap().len(), 1);
+        assert_eq!(parts[0]["functionCall"]["name"], "f");
+    }
 
     #[test]
     fn a_huge_tool_call_index_is_left_out_not_allocated() {

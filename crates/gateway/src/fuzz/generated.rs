@@ -1,19 +1,14 @@
-//! Fuzz targets for everything that parses outside input: each client API's request parser,
-//! each provider's event-stream decoder and the translators after it, the SSE framing, the
-//! config file, and the exact cache's key. Property-based (proptest): arbitrary JSON shaped
-//! like the real thing (the right keys with values of any type, nested) and arbitrary bytes,
-//! each must be answered — an error is fine — without a panic.
-//!
-//! Stable Rust has no coverage-guided fuzzer (cargo-fuzz needs nightly), so inputs are
-//! generated, not evolved. Cases per target: `SLUICE_FUZZ_CASES` (default 300, what the test
-//! suite runs); `cargo xtask fuzz` runs 1,000,000 per target in release.
+//! The targets run on generated inputs (proptest): JSON shaped like the real thing (the right
+//! keys with values of any type, nested; events shaped like each provider's) and arbitrary
+//! bytes. Cases per target: `SLUICE_FUZZ_CASES` (default 300, what the test suite runs);
+//! `cargo xtask fuzz` runs 1,000,000 per target in release.
 //!
 //! Allocation is bounded too: each case's heap high-water mark (on its own thread, see
 //! [`heap`]) must stay under [`HEAP_BOUND`], so a parser that sizes a buffer from a number it
 //! read (an event's `index`, say) fails here rather than on a user's machine. Each target
 //! prints the largest peak it saw.
 
-use crate::wire::{self, ClientApi, SseDecoder};
+use super::targets;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use std::cell::Cell;
@@ -162,73 +157,23 @@ fn json_len(v: &impl serde::Serialize) -> usize {
 
 #[test]
 fn fuzz_client_requests() {
-    fuzz("client requests", (object(), "\\PC{0,20}"), |(body, model)| json_len(body) + model.len(), |(body, model)| {
-        let _ = crate::server::validate_chat(body);
-        for api in [ClientApi::OpenaiChat, ClientApi::AnthropicMessages, ClientApi::OpenaiResponses, ClientApi::Gemini] {
-            if let Ok(internal) = wire::to_internal(api, body, model) {
-                let _ = crate::server::validate_chat(&internal);
-                let _ = crate::cache::cache_key("fuzz", &internal);
-            }
-        }
-    });
+    fuzz("client requests", (object(), "\\PC{0,20}"), |(body, model)| json_len(body) + model.len(), |(body, model)| targets::client_request(body, model));
 }
 
 #[test]
 fn fuzz_provider_streams() {
-    fuzz("provider streams", prop::collection::vec(event(), 0..12), json_len, |events| {
-        let mut anthropic = wire::anthropic::stream::Decoder::default();
-        let mut gemini = wire::gemini::response::Decoder::default();
-        let mut responses = wire::responses::response::Decoder::default();
-        let mut chunks = Vec::new();
-        for e in events {
-            for decoded in [anthropic.event(e), gemini.event(e), responses.event(e)] {
-                if let wire::Decoded::Chunks(c) | wire::Decoded::Done(c) = decoded {
-                    chunks.extend(c);
-                }
-            }
-        }
-        // What the decoders made, as every client reads it.
-        let mut acc = wire::ChunkAccumulator::default();
-        let mut out = bytes::BytesMut::new();
-        let mut to_anthropic = wire::anthropic::stream::Encoder::default();
-        let mut to_gemini = wire::gemini::response::Encoder::default();
-        let mut to_responses = wire::responses::response::Encoder::new(Vec::new());
-        for c in chunks.iter().chain(events) {
-            acc.push(c);
-            to_anthropic.chunk(c, &mut out);
-            to_gemini.chunk(c);
-            to_responses.chunk(c, &mut out);
-        }
-        to_anthropic.finish(&mut out);
-        to_gemini.finish();
-        to_responses.finish(&mut out);
-        let completion = acc.into_completion();
-        let _ = wire::gemini::response::to_completion(&completion);
-        let _ = wire::responses::response::to_completion(&completion);
-    });
+    fuzz("provider streams", prop::collection::vec(event(), 0..12), json_len, |events| targets::provider_stream(events));
 }
 
 #[test]
 fn fuzz_sse_framing() {
     let pieces = prop::collection::vec(prop::collection::vec(any::<u8>(), 0..64), 0..12);
-    fuzz("SSE framing", pieces, |p| p.iter().map(Vec::len).sum(), |pieces| {
-        let mut decoder = SseDecoder::default();
-        for p in pieces {
-            for event in decoder.push(p) {
-                let _ = serde_json::from_str::<Value>(&event.data);
-            }
-        }
-        let _ = decoder.finish();
-    });
+    fuzz("SSE framing", pieces, |p| p.iter().map(Vec::len).sum(), |pieces| targets::sse_framing(pieces));
 }
 
 #[test]
 fn fuzz_config_files() {
     let text = "(\\[\\[?[a-z_.]{1,12}\\]\\]?\\n|[a-z_]{1,14} = (\"\\PC{0,10}\"|[0-9.e+-]{1,8}|true|false|\\[\\]|\\{\\})\\n|\\PC{0,20}\\n){0,16}";
-    fuzz("config files", text, String::len, |text| {
-        if let Ok(config) = crate::config::Config::parse_toml(text) {
-            let _ = config.validate();
-            let _ = config.to_toml();
-        }
-    });
+    fuzz("config files", text, String::len, |text| targets::config_file(text));
 }
+
