@@ -73,6 +73,8 @@ def test_sigterm_drains_in_flight_streams_and_flushes_the_log(sluice):
     t.join(20)
     assert sluice.proc.p.wait(20) == 0
     assert "data: [DONE]" in lines, "the in-flight stream finished"
+    wal = sluice.data_dir / "sluice.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0, "a clean stop leaves the whole log in sluice.db"
     sluice.start()
     row = sluice.log(1)[0]
     assert row["model_requested"] == "mock/delay-150-aa" and row["status"] == 200

@@ -193,10 +193,13 @@ fn start_up_faults(setup: &Setup, tmp: &Path) -> Result<()> {
     };
     let faulty = Setup { bin: setup.bin.clone(), config: setup.config.clone(), data: disk.0.join("data") };
     let ids = tmp.join("before-faults.txt");
-    {
-        let (_first, url) = faulty.serve()?;
-        faulty.loadgen(&["throughput", "--url", &format!("{url}/v1"), "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "4", "--rate", "100", "--seconds", "2", "--ids", &ids.to_string_lossy()])?;
-    }
+    let (first, url) = faulty.serve()?;
+    faulty.loadgen(&["throughput", "--url", &format!("{url}/v1"), "--token", TOKEN, "--model", "mock/ok", "--unique", "--conns", "4", "--rate", "100", "--seconds", "2", "--ids", &ids.to_string_lossy()])?;
+    // Stopped cleanly, so the file alone holds the log (a WAL left by a kill would hold page 1
+    // too, and SQLite would read it there, not the corrupted one below).
+    first.terminate()?;
+    let wal = faulty.data.join("sluice.db-wal");
+    ensure!(!wal.exists() || std::fs::metadata(&wal)?.len() == 0, "a clean stop left pages in the WAL");
     let logged_before = std::fs::read_to_string(&ids)?.lines().count();
 
     let filler = disk.0.join("filler");

@@ -23,6 +23,13 @@ impl Running {
     pub fn id(&self) -> u32 {
         self.0.id()
     }
+
+    /// SIGTERM, then waits: the gateway drains and closes its database, leaving no WAL.
+    pub fn terminate(mut self) -> Result<()> {
+        Command::new("kill").arg(self.0.id().to_string()).status()?;
+        self.0.wait()?;
+        Ok(())
+    }
 }
 
 impl Drop for Running {

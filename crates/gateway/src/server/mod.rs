@@ -105,8 +105,8 @@ impl Gateway {
         &self.engine
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish and flushes the
-    /// request log.
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish, flushes the request
+    /// log and checkpoints it into the database file.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         self.engine.spawn_housekeeping();
         self.engine.quality.load(&self.engine.store).await?;
@@ -123,6 +123,10 @@ impl Gateway {
         threads::serve(self.listener, app, client, shutdown).await?;
         self.engine.store.cache_hits(self.engine.cache.take_hits()).await?;
         self.engine.store.flush().await?;
+        // Not fatal: the WAL holds the same and is read at the next start.
+        if let Err(e) = self.engine.store.checkpoint().await {
+            tracing::warn!("could not move the log's WAL into the database file at shutdown: {e}");
+        }
         Ok(())
     }
 }

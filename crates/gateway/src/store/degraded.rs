@@ -71,8 +71,13 @@ impl Problems {
     }
 
     pub(super) fn current(&self) -> Option<String> {
-        let later = || self.last_write.lock().expect("log problem lock").clone().or_else(|| self.last_append.lock().expect("log problem lock").clone());
-        self.at_start.clone().or_else(later)
+        let later = self.last_write.lock().expect("log problem lock").clone().or_else(|| self.last_append.lock().expect("log problem lock").clone());
+        // Both, when a degraded start is followed by a failing journal (a disk full at start:
+        // the journal's file could be made, its lines cannot be written).
+        match (self.at_start.clone(), later) {
+            (Some(start), Some(later)) => Some(format!("{start}. Since then: {later}")),
+            (start, later) => start.or(later),
+        }
     }
 
     /// Notes how the latest journal append went.
@@ -100,4 +105,20 @@ pub(super) fn open_memory(path: &Path, journal_dir: &Path, why: &str) -> rusqlit
     };
     let problem = format!("the database {} cannot be used ({why}); requests are still answered, and this run's log is {kept}", path.display());
     Ok((Db::Memory(uri), conn, journaling, problem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_journal_after_a_degraded_start_is_said_too() {
+        let problems = Problems::new(Some("the database cannot be used".into()));
+        let full = super::super::StoreError::Journal { path: "journal".into(), source: std::io::Error::from_raw_os_error(28) };
+        problems.journal(Some(&full));
+        let said = problems.current().unwrap();
+        assert!(said.starts_with("the database cannot be used. Since then: ") && said.contains("No space left on device"), "{said}");
+        problems.journal(None);
+        assert_eq!(problems.current().as_deref(), Some("the database cannot be used"));
+    }
 }

@@ -156,6 +156,12 @@ impl Store {
         }
     }
 
+    /// Moves the WAL's pages into the file and empties the WAL, so a stopped Sluice's log is in
+    /// `sluice.db` alone (a user copying just that file gets all of it).
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        self.write(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))).await
+    }
+
     /// Runs `f` on the write connection between batches; `f` makes its own transaction.
     pub async fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static) -> Result<T, StoreError> {
         let (answer, answered) = oneshot::channel();
