@@ -44,25 +44,32 @@ mod targets {
     use crate::wire::{self, ClientApi, SseDecoder};
     use serde_json::{Map, Value};
 
-    /// Every client API's parser, the chat validation after it, and the exact cache's key.
+    /// Every client API's parser, the chat validation after it, the exact cache's key, and
+    /// the request each provider would be sent.
     pub fn client_request(body: &Map<String, Value>, model: &str) {
         let _ = crate::server::validate_chat(body);
         for api in [ClientApi::OpenaiChat, ClientApi::AnthropicMessages, ClientApi::OpenaiResponses, ClientApi::Gemini] {
             if let Ok(internal) = wire::to_internal(api, body, model) {
                 let _ = crate::server::validate_chat(&internal);
                 let _ = crate::cache::cache_key("fuzz", &internal);
+                let _ = wire::anthropic::request::from_internal(&internal, model);
+                let _ = wire::gemini::request::from_internal(&internal);
             }
         }
     }
 
     /// Each provider's stream decoder, then what they made (and the raw events) through the
-    /// accumulator and every client API's stream encoder.
+    /// accumulator and every client API's stream encoder; and each event read as a provider's
+    /// whole (non-streamed) answer, written back as every client API's.
     pub fn provider_stream(events: &[Value]) {
         let mut anthropic = wire::anthropic::stream::Decoder::default();
         let mut gemini = wire::gemini::response::Decoder::default();
         let mut responses = wire::responses::response::Decoder::default();
         let mut chunks = Vec::new();
         for e in events {
+            for whole in [wire::anthropic::message::to_completion(e), wire::gemini::response::to_completion(e), wire::responses::response::to_completion(e)] {
+                answer(&whole);
+            }
             for decoded in [anthropic.event(e), gemini.event(e), responses.event(e)] {
                 if let wire::Decoded::Chunks(c) | wire::Decoded::Done(c) = decoded {
                     chunks.extend(c);
@@ -83,9 +90,15 @@ mod targets {
         to_anthropic.finish(&mut out);
         to_gemini.finish();
         to_responses.finish(&mut out);
-        let completion = acc.into_completion();
-        let _ = wire::gemini::response::to_completion(&completion);
-        let _ = wire::responses::response::to_completion(&completion);
+        answer(&acc.into_completion());
+    }
+
+    /// A whole answer as each client API returns it, and as a cache hit replays it.
+    fn answer(completion: &Value) {
+        let _ = wire::anthropic::message::from_completion(completion);
+        let _ = wire::gemini::response::from_completion(completion);
+        let _ = wire::responses::response::from_completion(completion, &[]);
+        let _ = wire::completion_to_chunks(completion, true);
     }
 
     /// SSE framing over pieces as a socket delivers them, and each event's JSON.
