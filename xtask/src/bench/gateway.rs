@@ -24,7 +24,7 @@ impl Running {
         self.0.id()
     }
 
-    /// SIGTERM, then waits: the gateway drains and closes its database, leaving no WAL.
+    /// SIGTERM, then waits: the gateway drains and checkpoints its log, leaving the WAL empty.
     pub fn terminate(mut self) -> Result<()> {
         Command::new("kill").arg(self.0.id().to_string()).status()?;
         self.0.wait()?;
