@@ -41,7 +41,7 @@ fn value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(6, 64, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            keyed(inner, 6).prop_map(Value::Object),
         ]
     })
 }
@@ -72,7 +72,12 @@ fn event() -> impl Strategy<Value = Value> {
 }
 
 fn object() -> impl Strategy<Value = Map<String, Value>> {
-    prop::collection::vec((prop::sample::select(KEYS), value()), 0..8).prop_map(|kv| kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    keyed(value(), 8)
+}
+
+/// Objects of fewer than `max` entries, keyed from [`KEYS`], with `values`.
+fn keyed(values: impl Strategy<Value = Value>, max: usize) -> impl Strategy<Value = Map<String, Value>> {
+    prop::collection::vec((prop::sample::select(KEYS), values), 0..max).prop_map(|kv| kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
 /// What one case may allocate at its peak, beyond what was live before it: 1 MiB plus 64 bytes
@@ -176,4 +181,3 @@ fn fuzz_config_files() {
     let text = "(\\[\\[?[a-z_.]{1,12}\\]\\]?\\n|[a-z_]{1,14} = (\"\\PC{0,10}\"|[0-9.e+-]{1,8}|true|false|\\[\\]|\\{\\})\\n|\\PC{0,20}\\n){0,16}";
     fuzz("config files", text, String::len, |text| targets::config_file(text));
 }
-
